@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Draw the sample digits in samples/ (pen strokes, not MNIST images).
+
+Each digit is a few strokes in a unit box, drawn with a round pen on a canvas of its own
+size and polarity, so that the preprocessing of utils.load_digit meets varied input.
+    python scripts/draw_samples.py
+"""
+import math
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter
+
+OUT = Path(__file__).resolve().parents[1] / "samples"
+
+
+def arc(cx, cy, rx, ry, start_deg, end_deg, n=40):
+    """Points along an ellipse (image coordinates: y grows downwards)."""
+    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
+            for a in (start_deg + (end_deg - start_deg) * i / n for i in range(n + 1))]
+
+
+STROKES = {
+    0: [arc(0.5, 0.5, 0.28, 0.4, 0, 360)],
+    1: [[(0.36, 0.3), (0.52, 0.12), (0.5, 0.88)]],
+    2: [arc(0.5, 0.33, 0.24, 0.2, 190, 370) + [(0.24, 0.86), (0.8, 0.84)]],
+    3: [arc(0.48, 0.3, 0.22, 0.17, 200, 450), arc(0.48, 0.66, 0.26, 0.21, 270, 520)],
+    4: [[(0.58, 0.12), (0.2, 0.62), (0.84, 0.62)], [(0.64, 0.36), (0.62, 0.9)]],
+    5: [[(0.76, 0.14), (0.36, 0.14), (0.32, 0.46)] + arc(0.5, 0.64, 0.25, 0.22, 230, 500)],
+    6: [[(0.68, 0.12), (0.4, 0.42)] + arc(0.5, 0.65, 0.22, 0.22, 200, 560)],
+    7: [[(0.2, 0.16), (0.8, 0.14), (0.44, 0.88)], [(0.36, 0.52), (0.7, 0.5)]],
+    8: [arc(0.5, 0.3, 0.18, 0.17, 90, 450), arc(0.5, 0.67, 0.23, 0.21, -90, 270)],
+    9: [arc(0.5, 0.33, 0.21, 0.19, 0, 360), [(0.71, 0.34), (0.62, 0.9)]],
+}
+
+# digit -> (canvas width, height, pen width, ink, paper)
+STYLES = {
+    0: (120, 160, 12, 20, 245), 1: (200, 240, 16, 0, 255), 2: (90, 110, 8, 40, 230),
+    3: (300, 300, 26, 250, 10), 4: (160, 200, 14, 30, 250), 5: (140, 140, 11, 235, 30),
+    6: (180, 220, 15, 10, 240), 7: (100, 140, 9, 0, 210), 8: (220, 260, 18, 255, 0),
+    9: (130, 170, 12, 25, 250),
+}
+
+
+def draw(digit: int, rng: random.Random) -> Image.Image:
+    w, h, pen, ink, paper = STYLES[digit]
+    img = Image.new("L", (w, h), paper)
+    d = ImageDraw.Draw(img)
+    margin = 0.12
+    for stroke in STROKES[digit]:
+        pts = [((margin + (1 - 2 * margin) * x) * w + rng.uniform(-1, 1),
+                (margin + (1 - 2 * margin) * y) * h + rng.uniform(-1, 1)) for x, y in stroke]
+        d.line(pts, fill=ink, width=pen, joint="curve")
+        for x, y in (pts[0], pts[-1]):                      # round pen ends
+            d.ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill=ink)
+    return img.filter(ImageFilter.GaussianBlur(1))
+
+
+def main():
+    OUT.mkdir(exist_ok=True)
+    rng = random.Random(0)
+    for digit in STROKES:
+        draw(digit, rng).save(OUT / f"digit_{digit}.png")
+    print(f"wrote {len(STROKES)} images to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

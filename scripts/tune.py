@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Try a recipe variant on the validation split (never the test set) -> results/tuning/NAME.json.
+
+  python scripts/tune.py nodrop_mild --model Model4 --config \
+      '{"model_kwargs": {"dropout": 0.0}, "augment": {"degrees": 5, "shift": 1}, "optimizer": {...}, ...}'
+
+--config holds keyword arguments of utils.Experiment (JSON); the last 5,000 training images are
+held out and evaluated on. The README's tuning table is generated from these files.
+"""
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import models  # noqa: E402
+import utils   # noqa: E402
+
+HOLDOUT = 5000
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", help="the variant's name: results/tuning/NAME.json")
+    p.add_argument("--model", default="Model4", help="a class of models.py")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--config", required=True, help="JSON of utils.Experiment keyword arguments")
+    p.add_argument("--out", default=str(utils.RESULTS_DIR / "tuning"))
+    args = p.parse_args(argv)
+    if not hasattr(models, args.model):
+        p.error(f"unknown model {args.model}: choose one of Model1 ... Model6")
+    config = json.loads(args.config)
+    with tempfile.TemporaryDirectory() as tmp:
+        exp = utils.Experiment(getattr(models, args.model), step=0, seed=args.seed,
+                               holdout=config.pop("holdout", HOLDOUT), out_dir=tmp, **config)
+        exp.fit()
+        exp.save()
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        shutil.copy(utils.results_path(0, tmp), Path(args.out) / f"{args.name}.json")
+    s = utils.summarize(exp.record)
+    print(f"{args.name}: params {s['params']:,}, val last 3 {s['last']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def write_idx(path: Path, tensor: torch.Tensor) -> None:
+    """Write a uint8 tensor as an IDX file (the MNIST format): magic, dims, raw bytes."""
+    magic = 0x0800 + tensor.dim()
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in tensor.shape)
+    path.write_bytes(header + tensor.contiguous().numpy().tobytes())
+
+
+def make_fake_mnist(root: Path, n_train: int = 64, n_test: int = 32, seed: int = 0) -> Path:
+    """A tiny MNIST laid out as torchvision expects, with learnable labels (a bright square
+    whose position encodes the digit)."""
+    g = torch.Generator().manual_seed(seed)
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        labels = torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8)
+        images = torch.randint(0, 40, (n, 28, 28), generator=g).to(torch.uint8)
+        for i, y in enumerate(labels.tolist()):
+            r, c = 2 + 8 * (y // 4), 2 + 6 * (y % 4)
+            images[i, r:r + 6, c:c + 6] = 255
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
+    return root
+
+
+@pytest.fixture
+def fake_root(tmp_path):
+    return make_fake_mnist(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def real_root():
+    """The real MNIST (CI sets MNIST_ROOT=../shared/data)."""
+    root = os.environ.get("MNIST_ROOT")
+    if not root or not (Path(root) / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
+        pytest.skip("real MNIST not found: set MNIST_ROOT to the folder holding MNIST/raw/")
+    return Path(root)

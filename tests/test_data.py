@@ -1,0 +1,98 @@
+import hashlib
+
+import pytest
+import torch
+
+import utils
+
+
+def digest(path):
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def test_data_root_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_ROOT", raising=False)
+    assert utils.data_root() == utils.Path("./data")
+    monkeypatch.setenv("MNIST_ROOT", str(tmp_path))
+    assert utils.data_root() == tmp_path
+    assert utils.data_root("elsewhere") == utils.Path("elsewhere")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_loader_reads_idx_normalised(fake_root, fast):
+    loaders = utils.get_loaders(batch_size=16, root=fake_root, download=False, fast=fast)
+    x, y = next(iter(loaders.eval))
+    assert x.shape == (32, 1, 28, 28) and x.dtype == torch.float32
+    assert y.dtype == torch.int64
+    images, labels = utils.load_mnist_tensors(False, fake_root, download=False)
+    assert y.tolist() == labels.tolist()
+    assert torch.allclose(x, (images.float() / 255 - 0.1307).unsqueeze(1) / 0.3081, atol=1e-5)
+    xb, yb = next(iter(loaders.train))
+    assert xb.shape == (16, 1, 28, 28) and len(yb) == 16
+    assert len(loaders.train) == 4 and loaders.eval_split == "test"
+
+
+def test_holdout_evaluates_on_end_of_training_set(fake_root):
+    loaders = utils.get_loaders(batch_size=8, holdout=10, root=fake_root, download=False)
+    train_images, train_labels = utils.load_mnist_tensors(True, fake_root, download=False)
+    assert loaders.eval_split == "val"
+    assert loaders.eval.labels.tolist() == train_labels[-10:].tolist()
+    assert len(loaders.train.labels) == 54
+
+
+def test_fast_path_reshuffles_each_epoch_reproducibly(fake_root):
+    images, labels = utils.load_mnist_tensors(True, fake_root, download=False)
+    a = utils.TensorLoader(images, labels, 64, shuffle=True, seed=3)
+    b = utils.TensorLoader(images, labels, 64, shuffle=True, seed=3)
+    first, second = next(iter(a))[1], next(iter(a))[1]
+    assert not torch.equal(first, second)                # a new order each epoch
+    assert torch.equal(first, next(iter(b))[1])           # the same order for the same seed
+    assert sorted(first.tolist()) == sorted(labels.tolist())
+
+
+def test_augmentation_keeps_background_and_moves_ink():
+    x = torch.full((4, 1, 28, 28), utils.BACKGROUND)
+    x[:, :, 10:18, 12:16] = 2.8
+    g = torch.Generator().manual_seed(0)
+    y = utils.random_affine(x, degrees=15, shift=3, generator=g)
+    assert y.shape == x.shape
+    assert torch.allclose(y[:, :, 0, :], torch.tensor(utils.BACKGROUND))   # border stays blank
+    assert not torch.allclose(y, x)
+    same = utils.random_affine(x, degrees=0, shift=0, generator=g)
+    assert torch.allclose(same, x, atol=1e-5)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "bad_magic"])
+def test_corrupt_idx_gives_clear_error_and_is_left_alone(fake_root, damage):
+    path = fake_root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    data = path.read_bytes()
+    path.write_bytes(data[:-100] if damage == "truncate" else b"\x00\x00\x09\x99" + data[4:])
+    before = digest(path)
+    with pytest.raises(utils.MNISTDataError, match="train-images-idx3-ubyte") as err:
+        utils.get_loaders(root=fake_root, download=False)
+    assert "Delete" in str(err.value) and "MNIST_ROOT" in str(err.value)
+    assert path.exists() and digest(path) == before
+
+
+def test_mismatched_images_and_labels(fake_root):
+    from conftest import write_idx
+    write_idx(fake_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte", torch.zeros(5, dtype=torch.uint8))
+    with pytest.raises(utils.MNISTDataError, match="32 images but 5 labels"):
+        utils.ensure_mnist(fake_root, download=False)
+
+
+def test_missing_root_without_download(tmp_path):
+    with pytest.raises(utils.MNISTDataError, match="MNIST_ROOT") as err:
+        utils.ensure_mnist(tmp_path / "nowhere", download=False)
+    assert "train-images-idx3-ubyte" in str(err.value)
+    assert not (tmp_path / "nowhere").exists()            # nothing created
+
+
+def test_failed_download_gives_clear_error(tmp_path, monkeypatch):
+    import torchvision.datasets
+
+    def offline(self, *a, **k):
+        raise OSError("no network")
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
+    with pytest.raises(utils.MNISTDataError, match="Could not download MNIST"):
+        utils.ensure_mnist(tmp_path / "empty", download=True)

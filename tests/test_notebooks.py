@@ -1,0 +1,145 @@
+"""The notebooks: executed in the repo, runnable headless, and never drifting from results/."""
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import models
+import utils
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import report  # noqa: E402
+import run     # noqa: E402
+
+STEPS = range(1, 7)
+
+
+def notebook(step):
+    return nbformat.read(ROOT / f"S7_Model_{step}.ipynb", as_version=4)
+
+
+def tree_digest(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_notebook_is_fully_executed(step):
+    nb = notebook(step)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, f"cell {i} of step {step} never ran"
+        if "parameters" not in cell.metadata.get("tags", []):
+            assert cell.outputs, f"cell {i} of step {step} has no output"
+        assert not [o for o in cell.outputs if o.output_type == "error"], f"cell {i} of step {step} failed"
+    assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])], \
+        "the committed notebook must be the run as committed, not an override"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_notebook_has_target_results_analysis_and_one_model(step):
+    nb = notebook(step)
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    for tag in ("target", "parameters", "results", "analysis"):
+        assert tag in tags, tag
+    analysis = next(c for c in nb.cells if "analysis" in c.metadata.get("tags", []))
+    assert "written after the run" not in analysis.source
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert f"from models import Model{step}\n" in code and code.count("from models import") == 1
+    assert "def " not in code and "class " not in code, "shared code belongs in utils.py"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_results_file_matches_the_model(step):
+    record = utils.load_results(utils.results_path(step))
+    model = getattr(models, f"Model{step}")()
+    assert record["model"] == f"Model{step}" and record["params"] == utils.count_params(model)
+    assert record["macs"] == utils.count_macs(model)
+    assert record["seed"] == 1 and not record["quick"] and record["holdout"] == 0
+    assert set(utils.HISTORY_KEYS) <= set(record["history"])
+    assert len(record["history"]["test_acc"]) == record["epochs"] <= 15
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_results_cell_is_this_runs(step):
+    cell = report.results_cell(notebook(step))
+    record = utils.load_results(utils.results_path(step))
+    assert cell.source == report.results_markdown(record), "run python scripts/run.py --report"
+    s = utils.summarize(record)
+    assert f"**{s['params']:,}**" in cell.source and f"**{s['best_eval']:.2f}%**" in cell.source
+
+
+def test_readme_generated_parts_match_results():
+    text = report.README.read_text()
+    for name, body in report.generated_blocks().items():
+        block = f"{report.START.format(name)}\n{body}\n{report.END.format(name)}"
+        assert block in text, f"README's generated '{name}' part differs from results/: run --report"
+    for step in STEPS:
+        s = utils.summarize(utils.load_results(utils.results_path(step)))
+        row = next(line for line in text.splitlines() if line.startswith(f"| {step} | Model{step} |"))
+        assert f"| {s['params']:,} |" in row and f"| {s['best_eval']:.2f} |" in row
+
+
+def test_final_step_meets_the_target_on_4_of_5_seeds():
+    record = utils.load_results(utils.results_path(6))
+    assert utils.meets_target(record)
+    seeds = report.seed_records(6)
+    assert len({r["seed"] for r in seeds}) == 5
+    assert all(r["params"] == record["params"] and r["epochs"] <= 15 for r in seeds)
+    assert sum(utils.meets_target(r) for r in seeds) >= 4
+
+
+def test_committed_weights_reproduce_the_reported_accuracy(real_root):
+    weights = utils.results_path(6, suffix=".pt")
+    assert weights.stat().st_size < 1_000_000
+    slice_acc = utils.evaluate_weights(models.Model6, weights, real_root, device="cpu", subset=2000)
+    assert slice_acc > 99.0
+    full = utils.evaluate_weights(models.Model6, weights, real_root, device="cpu")
+    assert full == pytest.approx(utils.load_results(utils.results_path(6))["history"]["test_acc"][-1], abs=1e-6)
+
+
+def runner(*args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py"), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=900)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--step", "7"], "unknown step 7"),
+    (["--step", "6", "--seed", "-3"], "bad seed"),
+    (["--step", "6", "--seed", "abc"], "invalid int value"),
+    (["--step", "6", "--data-root", "/no/such/folder"], "does not exist"),
+])
+def test_runner_rejects_bad_input_in_one_line(args, message):
+    result = runner(*args)
+    assert result.returncode != 0
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_failing_cell_stops_and_leaves_committed_files_alone(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('broken recipe')")])
+    broken = tmp_path / "S7_Model_6.ipynb"
+    nbformat.write(nb, broken)
+    before = tree_digest(ROOT / "results"), (ROOT / "S7_Model_6.ipynb").read_bytes()
+    monkeypatch.setattr(run, "notebook_path", lambda step: broken)
+    assert run.main(["--step", "6", "--silent"]) == 1
+    assert (tree_digest(ROOT / "results"), (ROOT / "S7_Model_6.ipynb").read_bytes()) == before
+
+
+def test_every_notebook_runs_in_quick_mode(real_root, tmp_path):
+    """CI's smoke run: all six notebooks through a real kernel, on copies, written elsewhere."""
+    before = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in STEPS]
+    result = runner("--all", "--quick", "--seed", "1234", "--out", str(tmp_path), "--silent")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for step in STEPS:
+        record = utils.load_results(tmp_path / f"S7_Model_{step}.json")
+        assert record["quick"] and record["seed"] == 1234 and record["epochs"] == 1
+        executed = nbformat.read(tmp_path / f"S7_Model_{step}.ipynb", as_version=4)
+        assert all(c.execution_count for c in executed.cells if c.cell_type == "code")
+    after = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in STEPS]
+    assert after == before

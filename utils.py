@@ -1,0 +1,803 @@
+"""Everything the S7 notebooks share: data, training, reports, plots, results.
+
+The notebooks hold the recipes (one config cell each); this file holds the
+machinery. Read top to bottom: data -> device and seeding -> training ->
+model report -> results -> plots -> robustness -> your own digit.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import platform
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+MEAN, STD = 0.1307, 0.3081          # MNIST training-set pixel statistics
+BACKGROUND = (0.0 - MEAN) / STD     # a blank pixel after Normalize
+DEFAULT_ROOT = "./data"             # where torchvision downloads on a connected machine
+ROOT_ENV = "MNIST_ROOT"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"   # digits drawn for the project
+
+# name -> (IDX magic number, shape of one item); the four files torchvision expects
+MNIST_FILES = {
+    "train-images-idx3-ubyte": (2051, (28, 28)),
+    "train-labels-idx1-ubyte": (2049, ()),
+    "t10k-images-idx3-ubyte": (2051, (28, 28)),
+    "t10k-labels-idx1-ubyte": (2049, ()),
+}
+
+
+# ----------------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------------
+class MNISTDataError(RuntimeError):
+    """The MNIST files are missing, truncated or corrupt; the message says what to do."""
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The data root: the argument, else $MNIST_ROOT, else ./data."""
+    return Path(root or os.environ.get(ROOT_ENV) or DEFAULT_ROOT).expanduser()
+
+
+def check_idx_file(path: Path, magic: int, item_shape: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """Validate an uncompressed IDX file's header and size; return its shape. Never modifies it."""
+    fix = (f"Delete {path} and run again to re-download it, or point {ROOT_ENV} "
+           f"(or the data_root argument) at a good copy of MNIST.")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        header = f.read(4)
+        if len(header) < 4 or int.from_bytes(header, "big") != magic:
+            raise MNISTDataError(f"{path} is not an MNIST IDX file (bad magic number). {fix}")
+        ndim = header[3]
+        dims_raw = f.read(4 * ndim)
+    if len(dims_raw) < 4 * ndim:
+        raise MNISTDataError(f"{path} is truncated (header cut short). {fix}")
+    dims = tuple(int.from_bytes(dims_raw[4 * i:4 * i + 4], "big") for i in range(ndim))
+    expected = 4 + 4 * ndim + math.prod(dims)
+    if size != expected:
+        raise MNISTDataError(f"{path} is truncated or corrupt: {size} bytes, expected {expected}. {fix}")
+    if item_shape is not None and dims[1:] != item_shape:
+        raise MNISTDataError(f"{path} holds items of shape {dims[1:]}, expected {item_shape}. {fix}")
+    return dims
+
+
+def ensure_mnist(root=None, download: bool = True) -> Path:
+    """Make sure the four MNIST files are under <root>/MNIST/raw and valid; return the root.
+
+    Downloads (through torchvision) only when files are absent and download is True.
+    Existing files are checked, never deleted or overwritten.
+    """
+    root = data_root(root)
+    raw = root / "MNIST" / "raw"
+    missing = [name for name in MNIST_FILES if not (raw / name).exists()]
+    if missing and not download:
+        raise MNISTDataError(
+            f"MNIST not found: {', '.join(missing)} missing in {raw}. Set {ROOT_ENV} "
+            f"(or pass data_root) to the folder that holds MNIST/raw/, or allow the download.")
+    if missing:
+        from torchvision.datasets import MNIST
+        try:
+            MNIST(str(root), train=True, download=True)
+            MNIST(str(root), train=False, download=True)
+        except Exception as err:  # no network, no write permission, server down
+            raise MNISTDataError(
+                f"Could not download MNIST into {root} ({type(err).__name__}: {err}). "
+                f"Check the network and that the folder is writable, or set {ROOT_ENV} to a "
+                f"folder that already holds MNIST/raw/.") from err
+    counts = {name: check_idx_file(raw / name, magic, item)[0] for name, (magic, item) in MNIST_FILES.items()}
+    for split in ("train", "t10k"):
+        images, labels = counts[f"{split}-images-idx3-ubyte"], counts[f"{split}-labels-idx1-ubyte"]
+        if images != labels:
+            raise MNISTDataError(f"{raw}: {split} has {images} images but {labels} labels; the files do not "
+                                 f"belong together. Replace them with a matching pair of MNIST files.")
+    return root
+
+
+def load_mnist_tensors(train: bool, root=None, download: bool = True):
+    """The raw split as (uint8 images N x 28 x 28, int64 labels N), via torchvision."""
+    from torchvision.datasets import MNIST
+    dataset = MNIST(str(ensure_mnist(root, download)), train=train, download=False)
+    return dataset.data, dataset.targets.long()
+
+
+def normalise(images_uint8: torch.Tensor) -> torch.Tensor:
+    """uint8 N x 28 x 28 -> float N x 1 x 28 x 28, like ToTensor + Normalize."""
+    return ((images_uint8.float() / 255.0 - MEAN) / STD).unsqueeze(1)
+
+
+def affine(x: torch.Tensor, angle: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
+    """Rotate each image by angle (radians) and shift it by (tx, ty) pixels, in one batched op.
+
+    Works on normalised images: the empty border is filled with the background value.
+    """
+    n, _, h, w = x.shape
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    # affine_grid maps output to input coordinates in [-1, 1]: a shift of 1 px is 2/size
+    theta = torch.stack([torch.stack([cos, -sin, -tx * 2 / w], 1),
+                         torch.stack([sin, cos, -ty * 2 / h], 1)], 1)
+    grid = F.affine_grid(theta.to(x.dtype), [n, 1, h, w], align_corners=False)
+    return F.grid_sample(x - BACKGROUND, grid, align_corners=False, padding_mode="zeros") + BACKGROUND
+
+
+def random_affine(x: torch.Tensor, degrees: float, shift: float, generator: torch.Generator) -> torch.Tensor:
+    """Rotate by U(-degrees, degrees) and shift by U(-shift, shift) pixels, per image."""
+    u = torch.rand(3, len(x), generator=generator, device=generator.device).to(x.device) * 2 - 1
+    return affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift)
+
+
+class TensorLoader:
+    """The fast data path: the whole split as one normalised tensor on the device.
+
+    Each pass reshuffles with its own seeded generator, cuts batches by slicing and
+    augments the batch in one tensor op. Iterates (images, labels) like a DataLoader.
+    """
+
+    def __init__(self, images_uint8, labels, batch_size: int, shuffle: bool = False,
+                 augment: dict | None = None, device="cpu", seed: int = 0):
+        self.images = normalise(images_uint8).to(device)
+        self.labels = labels.to(device)
+        self.batch_size, self.shuffle, self.augment = batch_size, shuffle, augment
+        self.device = torch.device(device)
+        self.seed, self.epoch = seed, 0
+        self.dataset = self.images  # len(loader.dataset) works as with a DataLoader
+
+    def __len__(self):
+        return math.ceil(len(self.labels) / self.batch_size)
+
+    def __iter__(self):
+        gen_device = "cuda" if self.device.type == "cuda" else "cpu"
+        g = torch.Generator(device=gen_device).manual_seed(self.seed * 10_007 + self.epoch)
+        self.epoch += 1
+        n = len(self.labels)
+        order = torch.randperm(n, generator=g, device=gen_device).to(self.device) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
+            x, y = self.images[idx], self.labels[idx]
+            if self.augment:
+                x = random_affine(x, self.augment.get("degrees", 0.0), self.augment.get("shift", 0.0), g)
+            yield x, y
+
+
+def torchvision_transforms(augment: dict | None):
+    """The classic per-image PIL pipeline (the DataLoader path)."""
+    from torchvision import transforms as T
+    steps = []
+    if augment:
+        shift = augment.get("shift", 0.0) / 28
+        steps.append(T.RandomAffine(augment.get("degrees", 0.0), translate=(shift, shift), fill=0))
+    return T.Compose(steps + [T.ToTensor(), T.Normalize((MEAN,), (STD,))])
+
+
+@dataclass
+class Loaders:
+    train: object
+    eval: object
+    eval_split: str   # "test", or "val" when a validation split is held out of the training set
+
+
+def get_loaders(batch_size: int = 128, augment: dict | None = None, holdout: int = 0,
+                fast: bool = True, device="cpu", seed: int = 1, root=None, download: bool = True,
+                train_subset: int | None = None, eval_subset: int | None = None,
+                eval_batch_size: int = 2000) -> Loaders:
+    """Train and evaluation loaders.
+
+    holdout > 0 keeps the last `holdout` training images out of training and evaluates
+    on them (for choosing recipes without looking at the test set).
+    fast=False gives the torchvision Dataset + DataLoader + PIL path instead.
+    *_subset keep the first N images (smoke runs).
+    """
+    train_x, train_y = load_mnist_tensors(True, root, download)
+    if holdout:
+        eval_x, eval_y = train_x[-holdout:], train_y[-holdout:]
+        train_x, train_y = train_x[:-holdout], train_y[:-holdout]
+    else:
+        eval_x, eval_y = load_mnist_tensors(False, root, download)
+    train_x, train_y = train_x[:train_subset], train_y[:train_subset]
+    eval_x, eval_y = eval_x[:eval_subset], eval_y[:eval_subset]
+    split = "val" if holdout else "test"
+    if fast:
+        return Loaders(TensorLoader(train_x, train_y, batch_size, True, augment, device, seed),
+                       TensorLoader(eval_x, eval_y, eval_batch_size, device=device), split)
+    return Loaders(dataloader(train_x, train_y, batch_size, True, augment, seed),
+                   dataloader(eval_x, eval_y, eval_batch_size, False, None, seed), split)
+
+
+class _PILDataset(torch.utils.data.Dataset):
+    """uint8 tensors served one PIL image at a time, as torchvision.datasets.MNIST does."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        return self.transform(Image.fromarray(self.images[i].numpy(), mode="L")), int(self.labels[i])
+
+
+def dataloader(images, labels, batch_size, shuffle, augment, seed, num_workers: int = 0):
+    """torch DataLoader over PIL images. On 2 CPU cores, worker processes are slower than none."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(_PILDataset(images, labels, torchvision_transforms(augment)),
+                                       batch_size=batch_size, shuffle=shuffle, generator=g,
+                                       num_workers=num_workers)
+
+
+# ----------------------------------------------------------------------------
+# Device and seeding
+# ----------------------------------------------------------------------------
+def pick_device(prefer: str | None = None) -> torch.device:
+    """CUDA, then Apple MPS, then CPU (or `prefer` if given)."""
+    if prefer:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_threads() -> int:
+    """One intra-op thread per core the process may use (torch's default can count SMT siblings)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    return n
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, torch (CPU and CUDA); a seeded CPU run then repeats bit for bit."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+# ----------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------
+PER_BATCH_SCHEDULERS = ("OneCycleLR", "CyclicLR")
+
+
+def build_optimizer(model: nn.Module, spec: dict) -> torch.optim.Optimizer:
+    """spec = {"name": "SGD", "lr": 0.01, "momentum": 0.9, ...}: any torch.optim class."""
+    spec = dict(spec)
+    cls = getattr(torch.optim, spec.pop("name"))
+    return cls(model.parameters(), **spec)
+
+
+def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: int):
+    """spec = {"name": "OneCycleLR", "max_lr": 0.1, ...}: any torch.optim.lr_scheduler class.
+
+    OneCycleLR is told the run length here, so the notebook gives only its shape.
+    """
+    if not spec:
+        return None
+    spec = dict(spec)
+    name = spec.pop("name")
+    if name == "OneCycleLR":
+        spec.update(steps_per_epoch=steps_per_epoch, epochs=epochs)
+    return getattr(torch.optim.lr_scheduler, name)(optimizer, **spec)
+
+
+def train(model, loader, optimizer, device, scheduler=None, refresh_every: int = 20, desc="train"):
+    """One epoch. Steps a per-batch scheduler (OneCycleLR, CyclicLR) after each batch.
+
+    Loss and accuracy accumulate on the device; the bar reads them (one host sync)
+    only every `refresh_every` batches. Returns (mean loss, accuracy in %).
+    """
+    model.train()
+    per_batch = type(scheduler).__name__ in PER_BATCH_SCHEDULERS
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    seen = 0
+    bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
+    for i, (x, y) in enumerate(bar):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        optimizer.zero_grad(set_to_none=True)
+        out = model(x)
+        loss = F.cross_entropy(out, y)   # log-probs or logits: log_softmax of log-probs is a no-op
+        loss.backward()
+        optimizer.step()
+        if per_batch:
+            scheduler.step()
+        loss_sum += loss.detach() * len(y)
+        correct += (out.argmax(1) == y).sum()
+        seen += len(y)
+        if (i + 1) % refresh_every == 0:
+            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}", acc=f"{100 * correct.item() / seen:.2f}%")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+@torch.inference_mode()
+def test(model, loader, device):
+    """Evaluate. Returns (mean loss, accuracy in %)."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        out = model(x)
+        loss_sum += F.cross_entropy(out, y, reduction="sum").item()
+        correct += (out.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, 100.0 * correct / seen
+
+
+def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None, log=print) -> dict:
+    """The epoch loop. Returns the history: per-epoch lists of loss, accuracy, lr and seconds.
+
+    Evaluation keys are named after the split: test_* normally, val_* with a holdout.
+    """
+    split = loaders.eval_split
+    history = {k: [] for k in ("train_loss", "train_acc", f"{split}_loss", f"{split}_acc", "lr", "seconds")}
+    per_epoch = scheduler is not None and type(scheduler).__name__ not in PER_BATCH_SCHEDULERS
+    for epoch in range(1, epochs + 1):
+        lr = optimizer.param_groups[0]["lr"]
+        start = time.perf_counter()
+        train_loss, train_acc = train(model, loaders.train, optimizer, device, scheduler,
+                                      desc=f"epoch {epoch}/{epochs}")
+        seconds = time.perf_counter() - start
+        eval_loss, eval_acc = test(model, loaders.eval, device)
+        if per_epoch:
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                scheduler.step(eval_loss)
+            else:
+                scheduler.step()
+        for key, value in zip(history, (train_loss, train_acc, eval_loss, eval_acc, lr, seconds)):
+            history[key].append(round(value, 6))
+        log(f"epoch {epoch:2d}  lr {lr:.5f}  train loss {train_loss:.4f} acc {train_acc:.2f}%  "
+            f"{split} loss {eval_loss:.4f} acc {eval_acc:.2f}%  ({seconds:.1f}s)")
+    return history
+
+
+# ----------------------------------------------------------------------------
+# Model report
+# ----------------------------------------------------------------------------
+def count_params(model: nn.Module) -> int:
+    """Trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _as_pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def receptive_field_table(model: nn.Module, input_size=(1, 28, 28)) -> list[dict]:
+    """Per spatial layer, in execution order: output shape, jump, receptive field and multiply-adds.
+
+    Computed by running the model once with forward hooks, so it follows the model as
+    written. RF_out = RF_in + (k_eff - 1) * jump_in; jump_out = jump_in * stride.
+    """
+    rows, handles = [], []
+    state = {"rf": 1, "jump": 1}
+
+    def hook(module, inputs, output):
+        in_h = inputs[0].shape[-1]
+        if isinstance(module, nn.Conv2d):
+            k, s, d = _as_pair(module.kernel_size)[0], _as_pair(module.stride)[0], _as_pair(module.dilation)[0]
+            macs = output[0].numel() * module.in_channels // module.groups * k * k
+        elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+            k, s = _as_pair(module.kernel_size)[0], _as_pair(module.stride or module.kernel_size)[0]
+            d = _as_pair(getattr(module, "dilation", 1))[0]
+            macs = 0
+        elif isinstance(module, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+            s = in_h // output.shape[-1]           # global pooling: one window of the whole map
+            k, d, macs = in_h - (output.shape[-1] - 1) * s, 1, 0
+        elif isinstance(module, nn.Linear):
+            rows.append(dict(layer=names[module], type="Linear", output=tuple(output.shape[1:]),
+                             jump=state["jump"], rf=state["rf"], macs=module.in_features * module.out_features))
+            return
+        state["rf"] += (d * (k - 1)) * state["jump"]
+        state["jump"] *= s
+        rows.append(dict(layer=names[module], type=type(module).__name__, output=tuple(output.shape[1:]),
+                         jump=state["jump"], rf=state["rf"], macs=macs))
+
+    spatial = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Linear)
+    names = {m: n for n, m in model.named_modules()}
+    for m in model.modules():
+        if isinstance(m, spatial):
+            handles.append(m.register_forward_hook(hook))
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, *input_size, device=next(model.parameters()).device))
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    return rows
+
+
+def count_macs(model: nn.Module, input_size=(1, 28, 28)) -> int:
+    """Multiply-adds per image of the convolutions and linear layers."""
+    return sum(r["macs"] for r in receptive_field_table(model, input_size))
+
+
+def format_rf_table(rows: list[dict]) -> str:
+    lines = [f"{'layer':<14}{'type':<18}{'output (C,H,W)':<18}{'jump':>5}{'RF':>5}{'MACs':>10}"]
+    for r in rows:
+        lines.append(f"{r['layer']:<14}{r['type']:<18}{str(r['output']):<18}{r['jump']:>5}{r['rf']:>5}{r['macs']:>10,}")
+    return "\n".join(lines)
+
+
+def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
+    """Print torchsummary's summary, the receptive-field table and the totals; return the totals.
+
+    torchsummary runs on a CPU copy in eval mode inside fork_rng, so it neither needs CUDA,
+    nor moves the global RNG, nor touches BatchNorm statistics of the real model.
+    """
+    from torchsummary import summary
+    probe = copy.deepcopy(model).cpu().eval()
+    with torch.random.fork_rng(devices=[]):
+        summary(probe, input_size, device="cpu")
+    rows = receptive_field_table(probe, input_size)
+    print(format_rf_table(rows))
+    totals = {"params": count_params(model), "macs": sum(r["macs"] for r in rows), "final_rf": rows[-1]["rf"]}
+    print(f"\nparameters: {totals['params']:,}   multiply-adds per image: {totals['macs']:,}   "
+          f"final receptive field: {totals['final_rf']}")
+    return totals
+
+
+# ----------------------------------------------------------------------------
+# Results
+# ----------------------------------------------------------------------------
+HISTORY_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+
+
+def results_path(step: int, out_dir=RESULTS_DIR, suffix=".json") -> Path:
+    return Path(out_dir) / f"S7_Model_{step}{suffix}"
+
+
+def save_results(path, *, model, history, config: dict, device) -> dict:
+    """Write one run's settings, parameter count and history as JSON; return the record."""
+    record = {
+        "step": config.get("step"),
+        "model": type(model).__name__,
+        **{k: v for k, v in config.items() if k != "step"},
+        "torch": torch.__version__,
+        "device": str(device),
+        "python": platform.python_version(),
+        "params": count_params(model),
+        "macs": count_macs(model),
+        "history": history,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def load_results(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def summarize(record: dict, last: int = 3) -> dict:
+    """The figures the README and the Results cells quote, from one record."""
+    h = record["history"]
+    split = "test" if "test_acc" in h else "val"
+    acc = h[f"{split}_acc"]
+    return {"params": record["params"], "macs": record.get("macs"), "epochs": len(acc),
+            "best_train": max(h["train_acc"]), "best_eval": max(acc), f"best_{split}": max(acc),
+            "last": acc[-last:], "min_last": min(acc[-last:]), "split": split,
+            "sec_per_epoch": sum(h["seconds"]) / len(h["seconds"])}
+
+
+def meets_target(record: dict, target: float = 99.4, last: int = 3, max_params: int = 8000,
+                 max_epochs: int = 15) -> bool:
+    """The exercise's rule: < max_params, <= max_epochs, every one of the last `last` epochs >= target."""
+    s = summarize(record, last)
+    return s["params"] < max_params and s["epochs"] <= max_epochs and s["min_last"] >= target
+
+
+def save_weights(model, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, path)
+    return path
+
+
+def load_model(model_cls, path, device="cpu") -> nn.Module:
+    """A model class with its committed weights, in eval mode."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No weights at {path}: train the step first (python scripts/run.py --step N).")
+    model = model_cls().to(device)
+    model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+    return model.eval()
+
+
+def evaluate_weights(model_cls, path, root=None, device=None, subset: int | None = None) -> float:
+    """Load committed weights and return their test accuracy (%) on the real test set."""
+    device = device or pick_device()
+    model = load_model(model_cls, path, device)
+    x, y = load_mnist_tensors(False, root)
+    loader = TensorLoader(x[:subset], y[:subset], 2000, device=device)
+    return test(model, loader, device)[1]
+
+
+# ----------------------------------------------------------------------------
+# Plots
+# ----------------------------------------------------------------------------
+def plot_history(history: dict, title: str = ""):
+    """Loss and accuracy per epoch, train and evaluation split."""
+    import matplotlib.pyplot as plt
+    split = "test" if "test_acc" in history else "val"
+    epochs = range(1, len(history["train_acc"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
+        ax.plot(epochs, history[f"train_{metric}"], "o-", label="train")
+        ax.plot(epochs, history[f"{split}_{metric}"], "o-", label=split)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)" if metric == "acc" else "loss")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    ax_acc.axhline(99.4, color="grey", ls="--", lw=0.8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _image_grid(images, titles, ncols=8, title=""):
+    import matplotlib.pyplot as plt
+    nrows = max(1, math.ceil(len(images) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, img, t in zip(axes.flat, images, titles):
+        ax.imshow(img.squeeze().cpu(), cmap="gray_r")
+        ax.set_title(t, fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_samples(loader, n: int = 32):
+    """A grid of training images as the model sees them (augmented if on); leaves the loader's
+    epoch order and the global RNG alone."""
+    if isinstance(loader, TensorLoader):
+        x, y = loader.images[:n], loader.labels[:n]
+        if loader.augment:
+            g = torch.Generator(device=x.device).manual_seed(0)
+            x = random_affine(x, loader.augment.get("degrees", 0.0), loader.augment.get("shift", 0.0), g)
+    else:
+        with torch.random.fork_rng(devices=[]):
+            x, y = zip(*(loader.dataset[i] for i in range(n)))
+        x, y = torch.stack(x), torch.tensor(y)
+    return _image_grid(x[:n], [str(int(v)) for v in y[:n]], title="training samples")
+
+
+@torch.inference_mode()
+def misclassified(model, loader, device, n: int = 32):
+    """Up to n (image, true, predicted) the model gets wrong, in loader order."""
+    model.eval()
+    found = []
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        pred = model(x).argmax(1)
+        for i in torch.nonzero(pred != y).flatten().tolist():
+            found.append((x[i].cpu(), int(y[i]), int(pred[i])))
+            if len(found) == n:
+                return found
+    return found
+
+
+def show_misclassified(model, loader, device, n: int = 32):
+    wrong = misclassified(model, loader, device, n)
+    return _image_grid([w[0] for w in wrong], [f"true {t} pred {p}" for _, t, p in wrong],
+                       title=f"misclassified (first {len(wrong)})")
+
+
+# ----------------------------------------------------------------------------
+# One step of the series, end to end
+# ----------------------------------------------------------------------------
+QUICK_TRAIN, QUICK_EVAL = 2048, 1000   # smoke mode: one epoch on this many images
+
+
+class Experiment:
+    """A notebook's run: seeded model, loaders, optimizer and schedule from its config.
+
+    exp = Experiment(Model6, step=6, seed=1, epochs=15, ...); exp.fit(); exp.save()
+    quick=True is the smoke mode: one epoch on a small subset.
+    """
+
+    def __init__(self, model_cls, *, step: int, seed: int = 1, epochs: int = 15, batch_size: int = 128,
+                 optimizer: dict, lr_schedule: dict | None = None, augment: dict | None = None,
+                 holdout: int = 0, quick: bool = False, out_dir=RESULTS_DIR, data_root=None,
+                 fast: bool = True, device=None, model_kwargs: dict | None = None):
+        self.device = pick_device(device)
+        self.threads = set_threads()
+        epochs = 1 if quick else epochs
+        self.config = dict(step=step, seed=seed, epochs=epochs, batch_size=batch_size,
+                           optimizer=optimizer, lr_schedule=lr_schedule, augment=augment,
+                           holdout=holdout, quick=quick, data_path="tensor" if fast else "dataloader")
+        if model_kwargs:
+            self.config["model_kwargs"] = model_kwargs
+        self.out_dir = Path(out_dir)
+        seed_everything(seed)
+        self.model = model_cls(**(model_kwargs or {})).to(self.device)
+        subsets = dict(train_subset=QUICK_TRAIN, eval_subset=QUICK_EVAL) if quick else {}
+        self.loaders = get_loaders(batch_size, augment, holdout, fast, self.device, seed, data_root, **subsets)
+        self.optimizer = build_optimizer(self.model, optimizer)
+        self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs)
+        self.history = None
+
+    def fit(self) -> dict:
+        self.history = fit(self.model, self.loaders, self.optimizer, self.config["epochs"],
+                           self.device, self.scheduler)
+        return self.history
+
+    def save(self) -> dict:
+        """results/S7_Model_N.json and the weights results/S7_Model_N.pt (in out_dir)."""
+        step = self.config["step"]
+        self.record = save_results(results_path(step, self.out_dir), model=self.model,
+                                   history=self.history, config=self.config, device=self.device)
+        save_weights(self.model, results_path(step, self.out_dir, ".pt"))
+        return self.record
+
+    # The notebook views: draw and show (returning the figure too would show it twice).
+    def show_samples(self):
+        show(show_samples(self.loaders.train))
+
+    def plot(self):
+        show(plot_history(self.history, f"{type(self.model).__name__}, seed {self.config['seed']}"))
+
+    def show_misclassified(self, n: int = 32):
+        show(show_misclassified(self.model, self.loaders.eval, self.device, n))
+
+
+def show(fig):
+    """Show a figure in a notebook (and close it elsewhere)."""
+    import matplotlib.pyplot as plt
+    if "inline" in plt.get_backend() or "ipympl" in plt.get_backend():
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+# ----------------------------------------------------------------------------
+# Robustness: the test set under fixed, seeded perturbations
+# ----------------------------------------------------------------------------
+ROBUSTNESS_SEED = 0
+
+
+def _signs(n, g):
+    return torch.randint(0, 2, (n,), generator=g).float() * 2 - 1
+
+
+def _pixels(x):       # normalised -> [0, 1]
+    return x * STD + MEAN
+
+
+def _normalised(p):   # [0, 1] -> normalised
+    return (p - MEAN) / STD
+
+
+def _morph(x, sign):
+    """2x2 dilation (sign=+1) or erosion (sign=-1) of the ink; the size is kept."""
+    padded = F.pad(sign * x, (0, 1, 0, 1), value=sign * BACKGROUND)
+    return sign * F.max_pool2d(padded, 2, 1)
+
+
+PERTURBATIONS = {
+    "clean": lambda x, g: x,
+    "rotate ±15°": lambda x, g: affine(x, _signs(len(x), g) * math.radians(15), torch.zeros(len(x)), torch.zeros(len(x))),
+    "shift ±3 px": lambda x, g: affine(x, torch.zeros(len(x)), _signs(len(x), g) * 3, _signs(len(x), g) * 3),
+    "noise σ=0.3": lambda x, g: _normalised((_pixels(x) + 0.3 * torch.randn(x.shape, generator=g)).clamp(0, 1)),
+    "thicker": lambda x, g: _morph(x, +1),    # strokes 1 px wider
+    "thinner": lambda x, g: _morph(x, -1),    # strokes 1 px narrower
+}
+
+
+@torch.inference_mode()
+def robustness(model, images_uint8, labels, device="cpu", seed: int = ROBUSTNESS_SEED,
+               batch_size: int = 2000) -> dict:
+    """Accuracy (%) of the model on the images under each perturbation (same seed, same images)."""
+    model.eval().to(device)
+    x = normalise(images_uint8)
+    out = {}
+    for name, perturb in PERTURBATIONS.items():
+        g = torch.Generator().manual_seed(seed)
+        xp = perturb(x, g)
+        correct = sum((model(xp[i:i + batch_size].to(device)).argmax(1).cpu() == labels[i:i + batch_size]).sum().item()
+                      for i in range(0, len(x), batch_size))
+        out[name] = round(100.0 * correct / len(x), 2)
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Your own digit: preprocess a photo or drawing the way MNIST was made
+# ----------------------------------------------------------------------------
+class ImageInputError(ValueError):
+    """The image cannot be used as a digit; the message says why."""
+
+
+def _read_grey(path) -> torch.Tensor:
+    from PIL import Image, UnidentifiedImageError
+    path = Path(path)
+    if not path.is_file():
+        raise ImageInputError(f"{path}: no such file")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+                # transparent drawings: put them on white first
+                canvas = Image.new("RGBA", img.size, "white")
+                canvas.alpha_composite(img.convert("RGBA"))
+                img = canvas
+            grey = img.convert("L")
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ImageInputError(f"{path}: not a readable image ({err.__class__.__name__}); use a PNG or JPEG") from None
+    return torch.frombuffer(bytearray(grey.tobytes()), dtype=torch.uint8).view(grey.height, grey.width).float() / 255
+
+
+def to_mnist_format(grey: torch.Tensor) -> torch.Tensor:
+    """A grey image in [0, 1] (any size, either polarity) -> 28x28 ink in [0, 1], as MNIST was made:
+    light ink on dark, cropped to the ink, fitted in a 20x20 box keeping the aspect ratio,
+    and placed so that its centre of mass is at the centre of the 28x28 field."""
+    border = torch.cat([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    background = border.median()
+    ink = grey - background if background < 0.5 else background - grey   # light-on-dark either way
+    ink = (ink / max(float(ink.max()), 1e-6)).clamp(0, 1)
+    if float((grey - background).abs().max()) < 0.15:
+        raise ImageInputError("the image has no ink: draw a dark digit on a light background or the reverse")
+    ink[ink < 0.2] = 0                                                      # paper texture, not strokes
+    rows, cols = torch.nonzero(ink, as_tuple=True)
+    ink = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    h, w = ink.shape
+    scale = 20 / max(h, w)
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    box = F.interpolate(ink[None, None], size=size, mode="bilinear", antialias=True, align_corners=False)[0, 0]
+    box = box.clamp(0, 1)
+    ys, xs = torch.arange(size[0]).float(), torch.arange(size[1]).float()
+    mass = box.sum()
+    com_y, com_x = float((box.sum(1) * ys).sum() / mass), float((box.sum(0) * xs).sum() / mass)
+    top = min(max(round(13.5 - com_y), 0), 28 - size[0])
+    left = min(max(round(13.5 - com_x), 0), 28 - size[1])
+    out = torch.zeros(28, 28)
+    out[top:top + size[0], left:left + size[1]] = box
+    return out
+
+
+def load_digit(path) -> torch.Tensor:
+    """The image at `path` as a 28x28 MNIST-style digit in [0, 1]."""
+    return to_mnist_format(_read_grey(path))
+
+
+@torch.inference_mode()
+def predict_digit(model, path, device="cpu"):
+    """(predicted digit, probabilities of the ten classes, the 28x28 input the model saw)."""
+    digit = load_digit(path)
+    model.eval()
+    logits = model(((digit - MEAN) / STD)[None, None].to(device))
+    probs = F.softmax(logits, dim=1)[0].cpu()          # softmax of log-probs gives the probs back
+    return int(probs.argmax()), probs, digit
+
+
+def show_predictions(model, paths, device="cpu"):
+    """For each image: the 28x28 input beside a bar chart of the ten probabilities."""
+    import matplotlib.pyplot as plt
+    paths = list(paths)
+    fig, axes = plt.subplots(len(paths), 2, figsize=(6, 1.9 * len(paths)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 2.2]})
+    for (ax_img, ax_bar), path in zip(axes, paths):
+        digit, probs, image = predict_digit(model, path, device)
+        ax_img.imshow(image, cmap="gray")
+        ax_img.set_title(f"{Path(path).name}", fontsize=8)
+        ax_img.axis("off")
+        ax_bar.bar(range(10), probs, color=["C3" if i == digit else "C0" for i in range(10)])
+        ax_bar.set(xticks=range(10), ylim=(0, 1))
+        ax_bar.set_title(f"predicted {digit} ({100 * probs[digit]:.1f}%)", fontsize=9)
+    fig.tight_layout()
+    return fig
