@@ -226,12 +226,13 @@ class _PILDataset(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i].numpy(), mode="L")), int(self.labels[i])
 
 
-def dataloader(images, labels, batch_size, shuffle, augment, seed, num_workers: int = 0):
-    """torch DataLoader over PIL images. On 2 CPU cores, worker processes are slower than none."""
+def dataloader(images, labels, batch_size, shuffle, augment, seed, num_workers: int = 0, **kwargs):
+    """torch DataLoader over PIL images. On 2 CPU cores, worker processes are slower than none
+    (scripts/benchmark.py measures both)."""
     g = torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(_PILDataset(images, labels, torchvision_transforms(augment)),
                                        batch_size=batch_size, shuffle=shuffle, generator=g,
-                                       num_workers=num_workers)
+                                       num_workers=num_workers, **kwargs)
 
 
 # ----------------------------------------------------------------------------
@@ -602,7 +603,7 @@ def show_misclassified(model, loader, device, n: int = 32):
 # ----------------------------------------------------------------------------
 # One step of the series, end to end
 # ----------------------------------------------------------------------------
-QUICK_TRAIN, QUICK_EVAL = 2048, 1000   # smoke mode: one epoch on this many images
+QUICK_TRAIN, QUICK_EVAL = 5000, 1000   # smoke mode: one epoch on this many images
 
 
 class Experiment:
@@ -785,17 +786,21 @@ def predict_digit(model, path, device="cpu"):
     return int(probs.argmax()), probs, digit
 
 
-def show_predictions(model, paths, device="cpu"):
-    """For each image: the 28x28 input beside a bar chart of the ten probabilities."""
+def show_predictions(model, paths, device="cpu", pairs_per_row: int = 2):
+    """For each image: the 28x28 input the model saw beside a bar chart of the ten probabilities."""
     import matplotlib.pyplot as plt
     paths = list(paths)
-    fig, axes = plt.subplots(len(paths), 2, figsize=(6, 1.9 * len(paths)), squeeze=False,
-                             gridspec_kw={"width_ratios": [1, 2.2]})
-    for (ax_img, ax_bar), path in zip(axes, paths):
+    nrows = math.ceil(len(paths) / pairs_per_row)
+    fig, axes = plt.subplots(nrows, 2 * pairs_per_row, figsize=(5 * pairs_per_row, 1.7 * nrows), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 2.2] * pairs_per_row})
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, path in enumerate(paths):
+        ax_img, ax_bar = axes[k // pairs_per_row, 2 * (k % pairs_per_row):2 * (k % pairs_per_row) + 2]
         digit, probs, image = predict_digit(model, path, device)
         ax_img.imshow(image, cmap="gray")
-        ax_img.set_title(f"{Path(path).name}", fontsize=8)
-        ax_img.axis("off")
+        ax_img.set_title(Path(path).name, fontsize=8)
+        ax_bar.axis("on")
         ax_bar.bar(range(10), probs, color=["C3" if i == digit else "C0" for i in range(10)])
         ax_bar.set(xticks=range(10), ylim=(0, 1))
         ax_bar.set_title(f"predicted {digit} ({100 * probs[digit]:.1f}%)", fontsize=9)

@@ -84,15 +84,18 @@ def main(argv=None):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     totals = {"params": utils.count_params(model), "macs": utils.count_macs(model)}
 
+    workers = min(2, threads)
     loaders = {
         "dataloader": utils.dataloader(images, labels, args.batch_size, True, AUGMENT, seed=0),
+        "dataloader_workers": utils.dataloader(images, labels, args.batch_size, True, AUGMENT, seed=0,
+                                               num_workers=workers, persistent_workers=True),
         "fast": utils.TensorLoader(images, labels, args.batch_size, True, AUGMENT, device, seed=0),
     }
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
-    results = {name: [] for name in ("dataloader", "fast", "floor")}
+    results = {name: [] for name in ("dataloader", "dataloader_workers", "fast", "floor")}
     for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
-        for name in ("dataloader", "fast"):
+        for name in ("dataloader", "dataloader_workers", "fast"):
             results[name].append(time_training(model, optimizer, endless(loaders[name]), n_batches, warmup, device))
         results["floor"].append(time_training(model, optimizer, iter(prepared), n_batches, warmup, device))
 
@@ -111,15 +114,16 @@ def main(argv=None):
           f"device {device}, {threads} threads, batch {args.batch_size}, {n_batches} timed batches "
           f"x {args.repeats} repeats, augmentation {AUGMENT}\n")
     print(f"{'path':<40}{'median img/s':>14}{'vs (a)':>9}{'vs floor':>10}")
-    labels_ = {"dataloader": "(a) Dataset + DataLoader + PIL", "fast": "(b) fast tensor path",
-               "floor": "(c) compute floor (no data work)"}
-    for k in ("dataloader", "fast", "floor"):
+    labels_ = {"dataloader": "(a) Dataset + DataLoader + PIL", "dataloader_workers": f"(a') the same, {workers} workers",
+               "fast": "(b) fast tensor path", "floor": "(c) compute floor (no data work)"}
+    for k in ("dataloader", "dataloader_workers", "fast", "floor"):
         print(f"{labels_[k]:<40}{med[k]:>14,.0f}{med[k] / med['dataloader']:>8.2f}x{med[k] / med['floor']:>9.0%}")
     print(f"{'test-set evaluation (inference_mode)':<40}{eval_img_s:>14,.0f}")
     epoch_s = 60000 / med["fast"]
     print(f"\none training epoch on the fast path: about {epoch_s:.1f} s (without evaluation)")
     record = {"device": str(device), "dataloader_img_s": round(med["dataloader"]), "fast_img_s": round(med["fast"]),
               "floor_img_s": round(med["floor"]), "eval_img_s": round(eval_img_s),
+              "dataloader_workers_img_s": round(med["dataloader_workers"]), "workers": workers,
               "threads": threads, "batch_size": args.batch_size, "batches": n_batches, "repeats": args.repeats,
               "params": totals["params"], "macs": totals["macs"], "torch": torch.__version__}
     if args.out:

@@ -163,6 +163,59 @@ def compute_robustness(root=None) -> None:
     ROBUSTNESS.write_text(json.dumps({"seed": utils.ROBUSTNESS_SEED, "steps": steps}, indent=1) + "\n")
 
 
+def tuning_table() -> str:
+    files = sorted((RESULTS / "tuning").glob("*.json"))
+    if not files:
+        return "*No tuning runs yet: `python scripts/tune.py NAME --config ...`.*"
+    rows = ["| Variant | Model settings | Augmentation | Schedule | Batch | Seed | Params | Val last 3 % | Val min |",
+            "|---|---|---|---|---:|---:|---:|---|---:|"]
+    for f in files:
+        r = utils.load_results(f)
+        s = utils.summarize(r)
+        sched = r["lr_schedule"] or {}
+        sched_text = f"{sched.get('name', 'constant')} max {sched['max_lr']}" if "max_lr" in sched else sched.get("name", "constant")
+        aug = r["augment"]
+        aug_text = f"±{aug['degrees']}°, ±{aug['shift']} px" if aug else "none"
+        kwargs = ", ".join(f"{k}={v}" for k, v in (r.get("model_kwargs") or {}).items()) or "defaults"
+        rows.append(f"| {f.stem} | {r['model']}({kwargs}) | {aug_text} | {sched_text} | {r['batch_size']} | "
+                    f"{r['seed']} | {s['params']:,} | {pct(s['last'])} | {s['min_last']:.2f} |")
+    return "\n".join(rows)
+
+
+def performance_section() -> str:
+    lines = []
+    for path in sorted(RESULTS.glob("benchmark*.json")):
+        b = json.loads(path.read_text())
+        lines += [f"`python scripts/benchmark.py` on **{b['device']}** ({b['threads']} threads, batch {b['batch_size']}, "
+                  f"{b['batches']} timed batches x {b['repeats']} repeats, medians; Model6 with augmentation, "
+                  f"{b['params']:,} parameters, {b['macs']:,} multiply-adds per image), from `{path.relative_to(ROOT)}`:",
+                  "",
+                  "| Data path | Images/s | vs (a) | vs floor |", "|---|---:|---:|---:|"]
+        for key, label in (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
+                           ("dataloader_workers_img_s", f"(a') the same with {b.get('workers')} worker processes"),
+                           ("fast_img_s", "(b) fast tensor path (the notebooks' default)"),
+                           ("floor_img_s", "(c) compute floor: no data work")):
+            lines.append(f"| {label} | {b[key]:,} | {b[key] / b['dataloader_img_s']:.2f}x | "
+                         f"{b[key] / b['floor_img_s']:.0%} |")
+        lines += [f"| test-set evaluation (inference_mode, batch 2000) | {b['eval_img_s']:,} | | |", ""]
+    rows = ["| Step | Model | MACs/img | s per training epoch | Device |", "|---|---|---:|---:|---|"]
+    for step in STEPS:
+        record = load_step(step)
+        if record:
+            s = utils.summarize(record)
+            rows.append(f"| {step} | {record['model']} | {s['macs']:,} | {s['sec_per_epoch']:.1f} | {record['device']} |")
+    lines += ["Seconds per training epoch of each step's published run (evaluation excluded):", ""] + rows
+    final = load_step(6)
+    if final:
+        h = final["history"]
+        secs = h["seconds"]
+        held = next((i for i in range(len(h["test_acc"])) if min(h["test_acc"][i:]) >= 99.4), None)
+        lines += ["", f"The final model trains its {len(secs)} epochs in **{sum(secs):.0f} s** on {final['device']} "
+                      f"(evaluation excluded)" + (f"; its test accuracy is >= 99.40% from epoch {held + 1} on, "
+                      f"reached after {sum(secs[:held + 1]):.0f} s." if held is not None else ".")]
+    return "\n".join(lines)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     start, end = START.format(name), END.format(name)
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
@@ -172,7 +225,8 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 
 def generated_blocks() -> dict:
-    return {"steps": comparison_table(), "seeds": seed_table(), "robustness": robustness_table()}
+    return {"steps": comparison_table(), "tuning": tuning_table(), "seeds": seed_table(),
+            "robustness": robustness_table(), "performance": performance_section()}
 
 
 def update_notebooks() -> None:
