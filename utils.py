@@ -544,7 +544,11 @@ def plot_history(history: dict, title: str = ""):
         ax.set_ylabel("accuracy (%)" if metric == "acc" else "loss")
         ax.grid(alpha=0.3)
         ax.legend()
-    ax_acc.axhline(99.4, color="grey", ls="--", lw=0.8)
+    ax_acc.axhline(99.4, color="grey", ls="--", lw=0.8, label="99.4%")
+    later = history["train_acc"][1:] + history[f"{split}_acc"][1:]   # epoch 1 would squash the rest
+    if later:
+        ax_acc.set_ylim(min(later) - 0.3, max(max(later), 99.4) + 0.2)
+    ax_loss.set_yscale("log")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

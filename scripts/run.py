@@ -102,15 +102,20 @@ def execute_notebook(path: Path, params: dict, workdir: Path, echo=True):
     return nb
 
 
-def check_data_root(data_root: str | None) -> str | None:
-    """An explicit root (argument or MNIST_ROOT) must exist; made absolute for the kernel's cwd."""
+def check_data_root(data_root: str | None) -> str:
+    """The data root for the kernel, made absolute (the kernel runs in a scratch folder).
+
+    An explicit root (argument or MNIST_ROOT) must exist; with neither, the repository's ./data,
+    where torchvision downloads MNIST on first use.
+    """
     explicit = data_root or os.environ.get("MNIST_ROOT")
     if explicit is None:
-        return None                                      # ./data: torchvision downloads on first use
-    path = Path(explicit).expanduser().resolve()
-    if not path.is_dir():
-        raise RunError(f"data root {explicit} does not exist: point --data-root or MNIST_ROOT at the "
-                       f"folder that holds MNIST/raw/, or leave both unset to download into ./data")
+        path = ROOT / "data"
+    else:
+        path = Path(explicit).expanduser().resolve()
+        if not path.is_dir():
+            raise RunError(f"data root {explicit} does not exist: point --data-root or MNIST_ROOT at the "
+                           f"folder that holds MNIST/raw/, or leave both unset to download into ./data")
     os.environ["MNIST_ROOT"] = str(path)
     return str(path)
 
