@@ -115,10 +115,12 @@ def normalise(images_uint8: torch.Tensor) -> torch.Tensor:
     return ((images_uint8.float() / 255.0 - MEAN) / STD).unsqueeze(1)
 
 
-def affine(x: torch.Tensor, angle: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
+def affine(x: torch.Tensor, angle: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor,
+           mode: str = "bilinear") -> torch.Tensor:
     """Rotate each image by angle (radians) and shift it by (tx, ty) pixels, in one batched op.
 
     Works on normalised images: the empty border is filled with the background value.
+    mode="nearest" moves pixels without blurring them (torchvision's RandomAffine default).
     """
     n, _, h, w = x.shape
     cos, sin = torch.cos(angle), torch.sin(angle)
@@ -126,13 +128,18 @@ def affine(x: torch.Tensor, angle: torch.Tensor, tx: torch.Tensor, ty: torch.Ten
     theta = torch.stack([torch.stack([cos, -sin, -tx * 2 / w], 1),
                          torch.stack([sin, cos, -ty * 2 / h], 1)], 1)
     grid = F.affine_grid(theta.to(x.dtype), [n, 1, h, w], align_corners=False)
-    return F.grid_sample(x - BACKGROUND, grid, align_corners=False, padding_mode="zeros") + BACKGROUND
+    return F.grid_sample(x - BACKGROUND, grid, mode=mode, align_corners=False, padding_mode="zeros") + BACKGROUND
 
 
-def random_affine(x: torch.Tensor, degrees: float, shift: float, generator: torch.Generator) -> torch.Tensor:
-    """Rotate by U(-degrees, degrees) and shift by U(-shift, shift) pixels, per image."""
+def random_affine(x: torch.Tensor, degrees: float, shift: float, generator: torch.Generator,
+                  interpolation: str = "bilinear", p: float = 1.0) -> torch.Tensor:
+    """Rotate by U(-degrees, degrees) and shift by U(-shift, shift) pixels, a fraction p of the images."""
     u = torch.rand(3, len(x), generator=generator, device=generator.device).to(x.device) * 2 - 1
-    return affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift)
+    moved = affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift, mode=interpolation)
+    if p >= 1:
+        return moved
+    keep = torch.rand(len(x), generator=generator, device=generator.device).to(x.device) >= p
+    return torch.where(keep.view(-1, 1, 1, 1), x, moved)
 
 
 class TensorLoader:
@@ -164,7 +171,7 @@ class TensorLoader:
             idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
             x, y = self.images[idx], self.labels[idx]
             if self.augment:
-                x = random_affine(x, self.augment.get("degrees", 0.0), self.augment.get("shift", 0.0), g)
+                x = random_affine(x, generator=g, **self.augment)
             yield x, y
 
 
@@ -174,7 +181,9 @@ def torchvision_transforms(augment: dict | None):
     steps = []
     if augment:
         shift = augment.get("shift", 0.0) / 28
-        steps.append(T.RandomAffine(augment.get("degrees", 0.0), translate=(shift, shift), fill=0))
+        mode = T.InterpolationMode(augment.get("interpolation", "bilinear"))
+        steps.append(T.RandomApply([T.RandomAffine(augment.get("degrees", 0.0), translate=(shift, shift),
+                                                   interpolation=mode, fill=0)], p=augment.get("p", 1.0)))
     return T.Compose(steps + [T.ToTensor(), T.Normalize((MEAN,), (STD,))])
 
 
@@ -574,8 +583,7 @@ def show_samples(loader, n: int = 32):
     if isinstance(loader, TensorLoader):
         x, y = loader.images[:n], loader.labels[:n]
         if loader.augment:
-            g = torch.Generator(device=x.device).manual_seed(0)
-            x = random_affine(x, loader.augment.get("degrees", 0.0), loader.augment.get("shift", 0.0), g)
+            x = random_affine(x, generator=torch.Generator(device=x.device).manual_seed(0), **loader.augment)
     else:
         with torch.random.fork_rng(devices=[]):
             x, y = zip(*(loader.dataset[i] for i in range(n)))

@@ -182,20 +182,6 @@ def tuning_table() -> str:
     return "\n".join(rows)
 
 
-def sizes_table() -> str:
-    files = sorted((RESULTS / "sizes").glob("*.json"))
-    if not files:
-        return "*No size sweep yet.*"
-    records = sorted((utils.load_results(f) for f in files), key=lambda r: (-r["params"], r["seed"]))
-    rows = ["| Widths | Params | MACs/img | Seed | Last 3 test % | Meets target |", "|---|---:|---:|---:|---|:---:|"]
-    for r in records:
-        s = utils.summarize(r)
-        widths = (r.get("model_kwargs") or {}).get("widths", "default")
-        rows.append(f"| {widths} | {s['params']:,} | {s['macs']:,} | {r['seed']} | {pct(s['last'])} | "
-                    f"{'yes' if utils.meets_target(r) else 'no'} |")
-    return "\n".join(rows)
-
-
 def performance_section() -> str:
     lines = []
     for path in sorted(RESULTS.glob("benchmark*.json")):
@@ -239,7 +225,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 
 def generated_blocks() -> dict:
-    return {"steps": comparison_table(), "tuning": tuning_table(), "seeds": seed_table(), "sizes": sizes_table(),
+    return {"steps": comparison_table(), "tuning": tuning_table(), "seeds": seed_table(),
             "robustness": robustness_table(), "performance": performance_section()}
 
 

@@ -86,13 +86,23 @@ def test_readme_generated_parts_match_results():
         assert f"| {s['params']:,} |" in row and f"| {s['best_eval']:.2f} |" in row
 
 
-def test_final_step_meets_the_target_on_4_of_5_seeds():
+def test_seed_study_is_the_final_recipe_at_five_seeds():
     record = utils.load_results(utils.results_path(6))
-    assert utils.meets_target(record)
     seeds = report.seed_records(6)
-    assert len({r["seed"] for r in seeds}) == 5
-    assert all(r["params"] == record["params"] and r["epochs"] <= 15 for r in seeds)
-    assert sum(utils.meets_target(r) for r in seeds) >= 4
+    assert sorted(r["seed"] for r in seeds) == [1, 2, 3, 4, 5]
+    same = ("model", "params", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout")
+    assert all({k: r[k] for k in same} == {k: record[k] for k in same} for r in seeds)
+    seed1 = next(r for r in seeds if r["seed"] == 1)
+    assert seed1["history"]["test_acc"] == record["history"]["test_acc"]    # the notebook's own run
+
+
+def test_target_rule():
+    def record(params, accs):
+        return {"params": params, "history": {"train_acc": accs, "test_acc": accs, "seconds": [1] * len(accs)}}
+    assert utils.meets_target(record(7999, [99.0, 99.4, 99.41, 99.5]))
+    assert not utils.meets_target(record(8000, [99.5] * 3))                   # < 8,000 parameters
+    assert not utils.meets_target(record(5000, [99.5, 99.39, 99.6]))          # every one of the last 3
+    assert not utils.meets_target(record(5000, [99.5] * 16))                  # at most 15 epochs
 
 
 def test_committed_weights_reproduce_the_reported_accuracy(real_root):
