@@ -67,7 +67,7 @@ class Model3(Model2):
 
 
 class Model4(nn.Module):
-    """Step 4: global average pooling replaces the 6x6 classifier (3,600 parameters freed,
+    """Step 4: global average pooling replaces the 6x6 classifier (3,610 parameters freed,
     partly spent on width), a 1x1 transition after the pool, and dropout.
 
     `widths` are the channels of the six convolutions before the classifier (for sweeps)."""

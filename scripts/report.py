@@ -132,7 +132,7 @@ def plot_accuracy(path=PLOT) -> Path | None:
     ax.axhline(99.4, color="grey", ls="--", lw=0.8, label="99.4% target")
     ax.set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(98.0, 99.8), title="Test accuracy per epoch")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
