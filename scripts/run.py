@@ -35,7 +35,7 @@ def notebook_path(step: int) -> Path:
     return ROOT / f"S7_Model_{step}.ipynb"
 
 
-def parameter_overrides(seed=None, epochs=None, quick=False, validate=False, data_root=None) -> dict:
+def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> dict:
     params = {}
     if seed is not None:
         params["SEED"] = seed
@@ -45,8 +45,6 @@ def parameter_overrides(seed=None, epochs=None, quick=False, validate=False, dat
         params["QUICK"] = True
     if validate:
         params["HOLDOUT"] = HOLDOUT
-    if data_root is not None:
-        params["DATA_ROOT"] = str(data_root)
     return params
 
 
