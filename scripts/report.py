@@ -129,7 +129,7 @@ def plot_accuracy(path=PLOT) -> Path | None:
             any_run = True
     if not any_run:
         return None
-    ax.axhline(99.4, color="grey", ls="--", lw=0.8, label="99.4% target")
+    ax.axhline(utils.TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"{utils.TARGET_ACC}% target")
     ax.set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(98.0, 99.8), title="Test accuracy per epoch")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", ncol=2)
@@ -209,7 +209,7 @@ def performance_section() -> str:
     if final:
         h = final["history"]
         secs = h["seconds"]
-        held = next((i for i in range(len(h["test_acc"])) if min(h["test_acc"][i:]) >= 99.4), None)
+        held = next((i for i in range(len(h["test_acc"])) if min(h["test_acc"][i:]) >= utils.TARGET_ACC), None)
         lines += ["", f"The final model trains its {len(secs)} epochs in **{sum(secs):.0f} s** on {final['device']} "
                       f"(evaluation excluded)" + (f"; its test accuracy is >= 99.40% from epoch {held + 1} on, "
                       f"reached after {sum(secs[:held + 1]):.0f} s." if held is not None else ".")]

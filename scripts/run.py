@@ -79,8 +79,9 @@ def execute_notebook(path: Path, params: dict, workdir: Path, echo=True):
 
     nb = nbformat.read(path, as_version=4)
     inject_parameters(nb, params)
-    env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + env_path if env_path else "")
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(ROOT) not in paths:             # the kernel imports utils and models from here
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in paths if p])
     client = EchoingClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
     code_cells = sum(c.cell_type == "code" for c in nb.cells)
     done = 0
