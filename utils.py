@@ -117,14 +117,17 @@ def normalise(images_uint8: torch.Tensor) -> torch.Tensor:
 
 
 def affine(x: torch.Tensor, angle: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor,
-           mode: str = "bilinear") -> torch.Tensor:
-    """Rotate each image by angle (radians) and shift it by (tx, ty) pixels, in one batched op.
+           mode: str = "bilinear", scale: torch.Tensor | None = None) -> torch.Tensor:
+    """Rotate each image by angle (radians), scale it about the centre and shift it by (tx, ty)
+    pixels, in one batched op.
 
     Works on normalised images: the empty border is filled with the background value.
     mode="nearest" moves pixels without blurring them (torchvision's RandomAffine default).
     """
     n, _, h, w = x.shape
     cos, sin = torch.cos(angle), torch.sin(angle)
+    if scale is not None:   # sampling the input at coordinates / s draws the digit s times larger
+        cos, sin = cos / scale, sin / scale
     # affine_grid maps output to input coordinates in [-1, 1]: a shift of 1 px is 2/size
     theta = torch.stack([torch.stack([cos, -sin, -tx * 2 / w], 1),
                          torch.stack([sin, cos, -ty * 2 / h], 1)], 1)
@@ -133,10 +136,14 @@ def affine(x: torch.Tensor, angle: torch.Tensor, tx: torch.Tensor, ty: torch.Ten
 
 
 def random_affine(x: torch.Tensor, degrees: float, shift: float, generator: torch.Generator,
-                  interpolation: str = "bilinear", p: float = 1.0) -> torch.Tensor:
-    """Rotate by U(-degrees, degrees) and shift by U(-shift, shift) pixels, a fraction p of the images."""
+                  interpolation: str = "bilinear", p: float = 1.0, scale: float = 0.0) -> torch.Tensor:
+    """Rotate by U(-degrees, degrees), shift by U(-shift, shift) pixels and, when scale > 0,
+    resize by a factor U(1 - scale, 1 + scale), a fraction p of the images."""
     u = torch.rand(3, len(x), generator=generator, device=generator.device).to(x.device) * 2 - 1
-    moved = affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift, mode=interpolation)
+    size = None
+    if scale:   # drawn after the others, so runs without scale keep their random stream
+        size = 1 + scale * (torch.rand(len(x), generator=generator, device=generator.device).to(x.device) * 2 - 1)
+    moved = affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift, mode=interpolation, scale=size)
     if p >= 1:
         return moved
     keep = torch.rand(len(x), generator=generator, device=generator.device).to(x.device) >= p
@@ -182,7 +189,9 @@ def torchvision_transforms(augment: dict | None):
     if augment:
         shift = augment.get("shift", 0.0) / 28
         mode = T.InterpolationMode(augment.get("interpolation", "bilinear"))
+        scale = augment.get("scale", 0.0)
         steps.append(T.RandomApply([T.RandomAffine(augment.get("degrees", 0.0), translate=(shift, shift),
+                                                   scale=(1 - scale, 1 + scale) if scale else None,
                                                    interpolation=mode, fill=0)], p=augment.get("p", 1.0)))
     return T.Compose(steps + [T.ToTensor(), T.Normalize((MEAN,), (STD,))])
 

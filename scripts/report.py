@@ -9,6 +9,7 @@ Nothing here is typed by hand: change a result by re-running its step.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import sys
@@ -17,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import utils  # noqa: E402
+import models  # noqa: E402
+import utils   # noqa: E402
 
 README = ROOT / "README.md"
 RESULTS = utils.RESULTS_DIR
@@ -114,6 +116,27 @@ def seed_table(step: int = 6) -> str:
     return "\n".join(rows)
 
 
+MODEL6_WIDTHS = inspect.signature(models.Model6).parameters["widths"].default
+
+
+def sizes_table(step: int = 6) -> str:
+    """How far down the final recipe holds: Model6 at smaller widths, 5 seeds each, on the test set."""
+    groups: dict[int, list[dict]] = {}
+    for r in seed_records(step) + [utils.load_results(f) for f in sorted((RESULTS / "sizes").glob("*.json"))]:
+        groups.setdefault(r["params"], []).append(r)
+    if len(groups) < 2:
+        return "*No size sweep yet (see `scripts/tune.py` with `--out results/sizes`).*"
+    rows = ["| Params | Widths | Seeds | Seeds meeting the target | Mean of last 3 % | Min of last 3 % |",
+            "|---:|---|---|:---:|---:|---:|"]
+    for params, records in sorted(groups.items(), reverse=True):
+        widths = (records[0].get("model_kwargs") or {}).get("widths") or f"{list(MODEL6_WIDTHS)} (Model6)"
+        lasts = [a for r in records for a in utils.summarize(r)["last"]]
+        seeds = ", ".join(str(r["seed"]) for r in sorted(records, key=lambda r: r["seed"]))
+        rows.append(f"| {params:,} | {widths} | {seeds} | {sum(map(utils.meets_target, records))} of {len(records)} | "
+                    f"{sum(lasts) / len(lasts):.2f} | {min(lasts):.2f} |")
+    return "\n".join(rows)
+
+
 def plot_accuracy(path=PLOT) -> Path | None:
     import matplotlib
     matplotlib.use("Agg")
@@ -176,6 +199,8 @@ def tuning_table() -> str:
         sched_text = f"{sched.get('name', 'constant')} max {sched['max_lr']}" if "max_lr" in sched else sched.get("name", "constant")
         aug = r["augment"]
         aug_text = f"±{aug['degrees']}°, ±{aug['shift']} px" if aug else "none"
+        if aug and aug.get("scale"):
+            aug_text += f", scale ±{aug['scale']:.0%}"
         kwargs = ", ".join(f"{k}={v}" for k, v in (r.get("model_kwargs") or {}).items()) or "defaults"
         rows.append(f"| {f.stem} | {r['model']}({kwargs}) | {aug_text} | {sched_text} | {r['batch_size']} | "
                     f"{r['seed']} | {s['params']:,} | {pct(s['last'])} | {s['min_last']:.2f} |")
@@ -225,7 +250,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 
 def generated_blocks() -> dict:
-    return {"steps": comparison_table(), "tuning": tuning_table(), "seeds": seed_table(),
+    return {"steps": comparison_table(), "tuning": tuning_table(), "seeds": seed_table(), "sizes": sizes_table(),
             "robustness": robustness_table(), "performance": performance_section()}
 
 

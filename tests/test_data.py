@@ -62,6 +62,18 @@ def test_augmentation_keeps_background_and_moves_ink():
     assert torch.allclose(same, x, atol=1e-5)
 
 
+def test_scale_augmentation_grows_and_shrinks_the_digit():
+    x = torch.full((2, 1, 28, 28), utils.BACKGROUND)
+    x[:, :, 10:18, 10:18] = 2.8
+    zero = torch.zeros(2)
+    y = utils.affine(x, zero, zero, zero, scale=torch.tensor([0.5, 2.0]))
+    ink = (y > 0).sum((1, 2, 3))
+    assert ink[0] < (x[0] > 0).sum() < ink[1]
+    g = torch.Generator().manual_seed(0)
+    assert torch.allclose(utils.random_affine(x, 0, 0, g, scale=0.0), x, atol=1e-5)   # off by default
+    assert not torch.allclose(utils.random_affine(x, 0, 0, g, scale=0.2), x)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "bad_magic"])
 def test_corrupt_idx_gives_clear_error_and_is_left_alone(fake_root, damage):
     path = fake_root / "MNIST" / "raw" / "train-images-idx3-ubyte"

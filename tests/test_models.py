@@ -22,3 +22,17 @@ def test_steps_2_to_6_under_8000_parameters(cls):
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
 def test_every_model_sees_the_whole_digit(cls):
     assert utils.receptive_field_table(cls())[-1]["rf"] >= 16
+
+
+def test_tuning_candidates_build_and_run():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import candidates
+    for model in (candidates.Candidate(), candidates.Candidate(b2=(10, 14, 16), pad=(16,)),
+                  candidates.Candidate(b2=(10, 14, 16), tail_nopad=(16,)), candidates.Candidate(b2=(12, 16, 18), expand=40),
+                  candidates.Separable()):
+        assert model.eval()(torch.randn(3, 1, 28, 28)).shape == (3, 10)
+        assert utils.count_params(model) < 8000
+    # the default Candidate is Model6's layout: the same parameter shapes
+    assert [p.shape for p in candidates.Candidate().parameters()] == [p.shape for p in models.Model6().parameters()]

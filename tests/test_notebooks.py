@@ -96,6 +96,18 @@ def test_seed_study_is_the_final_recipe_at_five_seeds():
     assert seed1["history"]["test_acc"] == record["history"]["test_acc"]    # the notebook's own run
 
 
+def test_size_sweep_is_the_final_recipe_with_narrower_widths():
+    record = utils.load_results(utils.results_path(6))
+    runs = [utils.load_results(f) for f in sorted((utils.RESULTS_DIR / "sizes").glob("*.json"))]
+    by_width = {}
+    for r in runs:
+        by_width.setdefault(tuple(r["model_kwargs"]["widths"]), []).append(r["seed"])
+    assert by_width and all(sorted(seeds) == [1, 2, 3, 4, 5] for seeds in by_width.values())
+    same = ("model", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout", "quick")
+    assert all({k: r[k] for k in same} == {k: record[k] for k in same} for r in runs)
+    assert all(r["params"] < record["params"] for r in runs)
+
+
 def test_target_rule():
     def record(params, accs):
         return {"params": params, "history": {"train_acc": accs, "test_acc": accs, "seconds": [1] * len(accs)}}

@@ -1,0 +1,69 @@
+"""Architectures tried on the validation split against Model6 and not adopted (see the README's
+tuning table). They live here, not in models.py, which holds only the six steps' models;
+`python scripts/tune.py NAME --model Candidate --config '{"model_kwargs": {...}, ...}'` runs them.
+
+Candidate is Model6's layout with knobs: the widths of block 1, the 1x1 transition and block 2,
+then optional padded 3x3 convs (more depth, RF 26 before the average pool), optional unpadded
+ones (a 4x4 map) and an optional 1x1 expansion before the average pool (more averaged features).
+Separable is Model6 with the last two 3x3 convs depthwise-separable: far fewer parameters per
+channel, so the last block can be much wider.
+"""
+import torch.nn as nn
+import torch.nn.functional as F
+
+from models import conv
+
+
+def padded_conv(c_in, c_out):
+    """3x3 conv with padding 1 (keeps the size) -> ReLU -> BatchNorm."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.ReLU(), nn.BatchNorm2d(c_out))
+
+
+def separable_conv(c_in, c_out):
+    """Depthwise 3x3 then pointwise 1x1 (no nonlinearity between) -> ReLU -> BatchNorm."""
+    return nn.Sequential(nn.Conv2d(c_in, c_in, 3, groups=c_in, bias=False), nn.Conv2d(c_in, c_out, 1, bias=False),
+                         nn.ReLU(), nn.BatchNorm2d(c_out))
+
+
+class Candidate(nn.Module):
+    def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), pad=(), tail_nopad=(), expand=0):
+        super().__init__()
+        chans = [1, *b1]
+        self.block1 = nn.Sequential(*[conv(a, b, bn=True) for a, b in zip(chans, chans[1:])])
+        self.pool = nn.MaxPool2d(2)
+        self.transition = conv(b1[-1], t, kernel=1, bn=True)
+        chans = [t, *b2]
+        layers = [conv(a, b, bn=True) for a, b in zip(chans, chans[1:])]
+        c = b2[-1]
+        for width in pad:
+            layers.append(padded_conv(c, width))
+            c = width
+        for width in tail_nopad:
+            layers.append(conv(c, width, bn=True))
+            c = width
+        if expand:
+            layers.append(conv(c, expand, kernel=1, bn=True))
+            c = expand
+        self.block2 = nn.Sequential(*layers)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Conv2d(c, 10, 1)
+
+    def forward(self, x):
+        x = self.transition(self.pool(self.block1(x)))
+        return F.log_softmax(self.classifier(self.gap(self.block2(x))).flatten(1), dim=1)
+
+
+class Separable(nn.Module):
+    def __init__(self, c=(8, 12, 8, 16, 32, 64)):
+        super().__init__()
+        c1, c2, t, c3, c4, c5 = c
+        self.block1 = nn.Sequential(conv(1, c1, bn=True), conv(c1, c2, bn=True))
+        self.pool = nn.MaxPool2d(2)
+        self.transition = conv(c2, t, kernel=1, bn=True)
+        self.block2 = nn.Sequential(conv(t, c3, bn=True), separable_conv(c3, c4), separable_conv(c4, c5))
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Conv2d(c5, 10, 1)
+
+    def forward(self, x):
+        x = self.transition(self.pool(self.block1(x)))
+        return F.log_softmax(self.classifier(self.gap(self.block2(x))).flatten(1), dim=1)
