@@ -4,7 +4,8 @@ tuning table). They live here, not in models.py, which holds only the six steps'
 
 Candidate is Model6's layout with knobs: the widths of block 1, the 1x1 transition and block 2,
 then optional padded 3x3 convs (more depth, RF 26 before the average pool), optional unpadded
-ones (a 4x4 map) and an optional 1x1 expansion before the average pool (more averaged features).
+ones (a 4x4 map), an optional 1x1 expansion before the average pool (more averaged features),
+the activation (ReLU or SiLU) and BatchNorm before the activation instead of after it.
 Separable is Model6 with the last two 3x3 convs depthwise-separable: far fewer parameters per
 channel, so the last block can be much wider.
 """
@@ -14,9 +15,20 @@ import torch.nn.functional as F
 from models import conv
 
 
-def padded_conv(c_in, c_out):
-    """3x3 conv with padding 1 (keeps the size) -> ReLU -> BatchNorm."""
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.ReLU(), nn.BatchNorm2d(c_out))
+ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
+
+
+def unit(c_in, c_out, kernel=3, padding=0, act="relu", bn_first=False):
+    """conv -> act -> BatchNorm (models.conv's order), or conv -> BatchNorm -> act with bn_first."""
+    layers = [nn.Conv2d(c_in, c_out, kernel, padding=padding, bias=False), ACTIVATIONS[act](), nn.BatchNorm2d(c_out)]
+    if bn_first:
+        layers[1], layers[2] = layers[2], layers[1]
+    return nn.Sequential(*layers)
+
+
+def padded_conv(c_in, c_out, **style):
+    """3x3 conv with padding 1 (keeps the size)."""
+    return unit(c_in, c_out, padding=1, **style)
 
 
 def separable_conv(c_in, c_out):
@@ -26,23 +38,25 @@ def separable_conv(c_in, c_out):
 
 
 class Candidate(nn.Module):
-    def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), pad=(), tail_nopad=(), expand=0):
+    def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), pad=(), tail_nopad=(), expand=0, act="relu",
+                 bn_first=False):
         super().__init__()
+        style = dict(act=act, bn_first=bn_first)
         chans = [1, *b1]
-        self.block1 = nn.Sequential(*[conv(a, b, bn=True) for a, b in zip(chans, chans[1:])])
+        self.block1 = nn.Sequential(*[unit(a, b, **style) for a, b in zip(chans, chans[1:])])
         self.pool = nn.MaxPool2d(2)
-        self.transition = conv(b1[-1], t, kernel=1, bn=True)
+        self.transition = unit(b1[-1], t, kernel=1, **style)
         chans = [t, *b2]
-        layers = [conv(a, b, bn=True) for a, b in zip(chans, chans[1:])]
+        layers = [unit(a, b, **style) for a, b in zip(chans, chans[1:])]
         c = b2[-1]
         for width in pad:
-            layers.append(padded_conv(c, width))
+            layers.append(padded_conv(c, width, **style))
             c = width
         for width in tail_nopad:
-            layers.append(conv(c, width, bn=True))
+            layers.append(unit(c, width, **style))
             c = width
         if expand:
-            layers.append(conv(c, expand, kernel=1, bn=True))
+            layers.append(unit(c, expand, kernel=1, **style))
             c = expand
         self.block2 = nn.Sequential(*layers)
         self.gap = nn.AdaptiveAvgPool2d(1)
