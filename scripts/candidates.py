@@ -3,7 +3,7 @@ tuning table). They live here, not in models.py, which holds only the six steps'
 `python scripts/tune.py NAME --model Candidate --config '{"model_kwargs": {...}, ...}'` runs them.
 
 Candidate is Model6's layout with knobs: the widths of block 1, the 1x1 transition and block 2,
-then optional padded 3x3 convs (more depth, RF 26 before the average pool), optional unpadded
+then optional depthwise-separable 3x3 convs, optional padded 3x3 convs (more depth, RF 26 before the average pool), optional unpadded
 ones (a 4x4 map), an optional 1x1 expansion before the average pool (more averaged features),
 the activation (ReLU or SiLU) and BatchNorm before the activation instead of after it.
 Separable is Model6 with the last two 3x3 convs depthwise-separable: far fewer parameters per
@@ -11,8 +11,6 @@ channel, so the last block can be much wider.
 """
 import torch.nn as nn
 import torch.nn.functional as F
-
-from models import conv
 
 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
@@ -38,8 +36,8 @@ def separable_conv(c_in, c_out):
 
 
 class Candidate(nn.Module):
-    def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), pad=(), tail_nopad=(), expand=0, act="relu",
-                 bn_first=False):
+    def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), separable=(), pad=(), tail_nopad=(), expand=0,
+                 act="relu", bn_first=False):
         super().__init__()
         style = dict(act=act, bn_first=bn_first)
         chans = [1, *b1]
@@ -49,6 +47,9 @@ class Candidate(nn.Module):
         chans = [t, *b2]
         layers = [unit(a, b, **style) for a, b in zip(chans, chans[1:])]
         c = b2[-1]
+        for width in separable:
+            layers.append(separable_conv(c, width))
+            c = width
         for width in pad:
             layers.append(padded_conv(c, width, **style))
             c = width
@@ -67,17 +68,9 @@ class Candidate(nn.Module):
         return F.log_softmax(self.classifier(self.gap(self.block2(x))).flatten(1), dim=1)
 
 
-class Separable(nn.Module):
-    def __init__(self, c=(8, 12, 8, 16, 32, 64)):
-        super().__init__()
-        c1, c2, t, c3, c4, c5 = c
-        self.block1 = nn.Sequential(conv(1, c1, bn=True), conv(c1, c2, bn=True))
-        self.pool = nn.MaxPool2d(2)
-        self.transition = conv(c2, t, kernel=1, bn=True)
-        self.block2 = nn.Sequential(conv(t, c3, bn=True), separable_conv(c3, c4), separable_conv(c4, c5))
-        self.gap = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Conv2d(c5, 10, 1)
+class Separable(Candidate):
+    """c = widths of block 1 (2), the transition, one full 3x3 conv and two separable convs."""
 
-    def forward(self, x):
-        x = self.transition(self.pool(self.block1(x)))
-        return F.log_softmax(self.classifier(self.gap(self.block2(x))).flatten(1), dim=1)
+    def __init__(self, c=(8, 12, 8, 16, 32, 64)):
+        c1, c2, t, c3, c4, c5 = c
+        super().__init__(b1=(c1, c2), t=t, b2=(c3,), separable=(c4, c5))

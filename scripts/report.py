@@ -98,6 +98,11 @@ def comparison_table() -> str:
     return "\n".join(rows)
 
 
+def pooled_last(records: list[dict]) -> list[float]:
+    """The last-3 test accuracies of several runs, in one list (for their mean and minimum)."""
+    return [a for r in records for a in utils.summarize(r)["last"]]
+
+
 def seed_table(step: int = 6) -> str:
     records = seed_records(step)
     if not records:
@@ -109,7 +114,7 @@ def seed_table(step: int = 6) -> str:
         rows.append(f"| {r['seed']} | {s['params']:,} | {pct(s['last'])} | {sum(s['last']) / 3:.2f} | "
                     f"{s['min_last']:.2f} | {'yes' if utils.meets_target(r) else 'no'} |")
     passed = sum(utils.meets_target(r) for r in records)
-    lasts = [a for r in records for a in utils.summarize(r)["last"]]
+    lasts = pooled_last(records)
     rows.append("")
     rows.append(f"{passed} of {len(records)} seeds meet the target; over all {len(lasts)} last-3 epochs: "
                 f"mean {sum(lasts) / len(lasts):.2f}%, minimum {min(lasts):.2f}%.")
@@ -130,7 +135,7 @@ def sizes_table(step: int = 6) -> str:
             "|---:|---|---|:---:|---:|---:|"]
     for params, records in sorted(groups.items(), reverse=True):
         widths = (records[0].get("model_kwargs") or {}).get("widths") or f"{list(MODEL6_WIDTHS)} (Model6)"
-        lasts = [a for r in records for a in utils.summarize(r)["last"]]
+        lasts = pooled_last(records)
         seeds = ", ".join(str(r["seed"]) for r in sorted(records, key=lambda r: r["seed"]))
         rows.append(f"| {params:,} | {widths} | {seeds} | {sum(map(utils.meets_target, records))} of {len(records)} | "
                     f"{sum(lasts) / len(lasts):.2f} | {min(lasts):.2f} |")
@@ -175,7 +180,6 @@ def robustness_table() -> str:
 
 def compute_robustness(root=None) -> None:
     """Evaluate every step's committed weights under the fixed perturbations; results/robustness.json."""
-    import models
     x, y = utils.load_mnist_tensors(False, root)
     steps = {}
     for step in STEPS:

@@ -7,6 +7,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))   # report, run, candidates
 
 
 def write_idx(path: Path, tensor: torch.Tensor) -> None:

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+import candidates
 import models
 import utils
 
@@ -25,10 +26,6 @@ def test_every_model_sees_the_whole_digit(cls):
 
 
 def test_tuning_candidates_build_and_run():
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import candidates
     for model in (candidates.Candidate(), candidates.Candidate(b2=(10, 14, 16), pad=(16,)),
                   candidates.Candidate(b2=(10, 14, 16), tail_nopad=(16,)), candidates.Candidate(b2=(12, 16, 18), expand=40),
                   candidates.Separable()):

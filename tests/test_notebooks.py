@@ -11,10 +11,10 @@ import pytest
 import models
 import utils
 
+import report
+import run
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import report  # noqa: E402
-import run     # noqa: E402
 
 STEPS = range(1, 7)
 
