@@ -310,8 +310,52 @@ def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: 
     return getattr(torch.optim.lr_scheduler, name)(optimizer, **spec)
 
 
-def train(model, loader, optimizer, device, scheduler=None, refresh_every: int = 20, desc="train"):
-    """One epoch. Steps a per-batch scheduler (OneCycleLR, CyclicLR) after each batch.
+class WeightAverage:
+    """An exponential moving average of a model's weights, updated after every optimizer step.
+
+    The average of weights is a different network from the one whose activations the BatchNorm
+    layers tracked, so before it is evaluated its BatchNorm statistics are measured afresh, on the
+    clean (un-augmented) training images: the images the test set resembles. Training itself is
+    untouched; only what is evaluated and kept changes.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.ema = torch.optim.swa_utils.AveragedModel(
+            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
+        self.model = None   # the last model evaluation_model() built
+
+    def update(self, model: nn.Module) -> None:
+        self.ema.update_parameters(model)
+
+    @torch.no_grad()
+    def evaluation_model(self, images: torch.Tensor, batch_size: int = 1000) -> nn.Module:
+        """A copy of the averaged network with BatchNorm statistics recomputed over `images`."""
+        model = copy.deepcopy(self.ema.module).eval()     # dropout off: it would skew the statistics
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.reset_running_stats()
+                m.momentum = None            # the mean over the batches, not a running average
+                m.train()                    # only BatchNorm measures
+        for start in range(0, len(images), batch_size):
+            model(images[start:start + batch_size])
+        self.model = model.eval()
+        return self.model
+
+
+def clean_images(loader, device) -> torch.Tensor:
+    """The normalised, un-augmented images of a training loader (either data path)."""
+    if isinstance(loader, TensorLoader):
+        return loader.images.to(device)
+    return normalise(loader.dataset.images).to(device)
+
+
+def train(model, loader, optimizer, device, scheduler=None, refresh_every: int = 20, desc="train",
+          label_smoothing: float = 0.0, average: WeightAverage | None = None):
+    """One epoch. Steps a per-batch scheduler (OneCycleLR, CyclicLR) after each batch,
+    and updates `average` (a WeightAverage) after each optimizer step.
+
+    label_smoothing > 0 trains towards (1 - e) on the true class and e/10 spread over all classes.
 
     Loss and accuracy accumulate on the device; the bar reads them (one host sync)
     only every `refresh_every` batches. Returns (mean loss, accuracy in %).
@@ -326,9 +370,12 @@ def train(model, loader, optimizer, device, scheduler=None, refresh_every: int =
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         optimizer.zero_grad(set_to_none=True)
         out = model(x)
-        loss = F.cross_entropy(out, y)   # log-probs or logits: log_softmax of log-probs is a no-op
+        # log-probs or logits: log_softmax of log-probs is a no-op
+        loss = F.cross_entropy(out, y, label_smoothing=label_smoothing)
         loss.backward()
         optimizer.step()
+        if average is not None:
+            average.update(model)
         if per_batch:
             scheduler.step()
         loss_sum += loss.detach() * len(y)
@@ -353,21 +400,32 @@ def test(model, loader, device):
     return loss_sum / seen, 100.0 * correct / seen
 
 
-def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None, log=print) -> dict:
+def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None, log=print,
+        label_smoothing: float = 0.0, average: WeightAverage | None = None) -> dict:
     """The epoch loop. Returns the history: per-epoch lists of loss, accuracy, lr and seconds.
 
     Evaluation keys are named after the split: test_* normally, val_* with a holdout.
+    With a WeightAverage, the averaged model is the one evaluated (and the one to keep);
+    the trained model's own accuracy goes to raw_test_acc / raw_val_acc for comparison.
     """
     split = loaders.eval_split
     history = {k: [] for k in ("train_loss", "train_acc", f"{split}_loss", f"{split}_acc", "lr", "seconds")}
+    if average is not None:
+        history[f"raw_{split}_acc"] = []
+        clean_train = clean_images(loaders.train, device)
     per_epoch = scheduler is not None and type(scheduler).__name__ not in PER_BATCH_SCHEDULERS
     for epoch in range(1, epochs + 1):
         lr = optimizer.param_groups[0]["lr"]
         start = time.perf_counter()
         train_loss, train_acc = train(model, loaders.train, optimizer, device, scheduler,
-                                      desc=f"epoch {epoch}/{epochs}")
+                                      desc=f"epoch {epoch}/{epochs}", label_smoothing=label_smoothing,
+                                      average=average)
         seconds = time.perf_counter() - start
-        eval_loss, eval_acc = test(model, loaders.eval, device)
+        if average is not None:
+            history[f"raw_{split}_acc"].append(round(test(model, loaders.eval, device)[1], 6))
+            eval_loss, eval_acc = test(average.evaluation_model(clean_train), loaders.eval, device)
+        else:
+            eval_loss, eval_acc = test(model, loaders.eval, device)
         if per_epoch:
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(eval_loss)
@@ -375,8 +433,9 @@ def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None,
                 scheduler.step()
         for key, value in zip(history, (train_loss, train_acc, eval_loss, eval_acc, lr, seconds)):
             history[key].append(round(value, 6))
+        raw = f" (trained weights {history[f'raw_{split}_acc'][-1]:.2f}%)" if average is not None else ""
         log(f"epoch {epoch:2d}  lr {lr:.5f}  train loss {train_loss:.4f} acc {train_acc:.2f}%  "
-            f"{split} loss {eval_loss:.4f} acc {eval_acc:.2f}%  ({seconds:.1f}s)")
+            f"{split} loss {eval_loss:.4f} acc {eval_acc:.2f}%{raw}  ({seconds:.1f}s)")
     return history
 
 
@@ -554,10 +613,13 @@ def plot_history(history: dict, title: str = ""):
     import matplotlib.pyplot as plt
     split = "test" if "test_acc" in history else "val"
     epochs = range(1, len(history["train_acc"]) + 1)
+    averaged = f"raw_{split}_acc" in history   # a WeightAverage run: show the trained weights too
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
         ax.plot(epochs, history[f"train_{metric}"], "o-", label="train")
-        ax.plot(epochs, history[f"{split}_{metric}"], "o-", label=split)
+        ax.plot(epochs, history[f"{split}_{metric}"], "o-", label=f"{split}, weight average" if averaged else split)
+        if metric == "acc" and averaged:
+            ax.plot(epochs, history[f"raw_{split}_acc"], ".--", label=f"{split}, trained weights")
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy (%)" if metric == "acc" else "loss")
         ax.grid(alpha=0.3)
@@ -637,7 +699,8 @@ class Experiment:
     def __init__(self, model_cls, *, step: int, seed: int = 1, epochs: int = 15, batch_size: int = 128,
                  optimizer: dict, lr_schedule: dict | None = None, augment: dict | None = None,
                  holdout: int = 0, quick: bool = False, out_dir=RESULTS_DIR, data_root=None,
-                 fast: bool = True, device=None, model_kwargs: dict | None = None):
+                 fast: bool = True, device=None, model_kwargs: dict | None = None,
+                 label_smoothing: float = 0.0, ema_decay: float = 0.0):
         self.device = pick_device(device)
         self.threads = set_threads()
         epochs = 1 if quick else epochs
@@ -646,6 +709,10 @@ class Experiment:
                            holdout=holdout, quick=quick, data_path="tensor" if fast else "dataloader")
         if model_kwargs:
             self.config["model_kwargs"] = model_kwargs
+        if label_smoothing:
+            self.config["label_smoothing"] = label_smoothing
+        if ema_decay:
+            self.config["ema_decay"] = ema_decay
         self.out_dir = Path(out_dir)
         seed_everything(seed)
         self.model = model_cls(**(model_kwargs or {})).to(self.device)
@@ -653,19 +720,26 @@ class Experiment:
         self.loaders = get_loaders(batch_size, augment, holdout, fast, self.device, seed, data_root, **subsets)
         self.optimizer = build_optimizer(self.model, optimizer)
         self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs)
+        self.average = WeightAverage(self.model, ema_decay) if ema_decay else None
         self.history = None
+
+    @property
+    def final_model(self) -> nn.Module:
+        """The network this run evaluates and keeps: the weight average if there is one."""
+        return self.average.model if self.average is not None and self.average.model is not None else self.model
 
     def fit(self) -> dict:
         self.history = fit(self.model, self.loaders, self.optimizer, self.config["epochs"],
-                           self.device, self.scheduler)
+                           self.device, self.scheduler,
+                           label_smoothing=self.config.get("label_smoothing", 0.0), average=self.average)
         return self.history
 
     def save(self) -> dict:
         """results/S7_Model_N.json and the weights results/S7_Model_N.pt (in out_dir)."""
         step = self.config["step"]
-        self.record = save_results(results_path(step, self.out_dir), model=self.model,
+        self.record = save_results(results_path(step, self.out_dir), model=self.final_model,
                                    history=self.history, config=self.config, device=self.device)
-        save_weights(self.model, results_path(step, self.out_dir, ".pt"))
+        save_weights(self.final_model, results_path(step, self.out_dir, ".pt"))
         return self.record
 
     # The notebook views: draw and show (returning the figure too would show it twice).
@@ -676,7 +750,7 @@ class Experiment:
         show(plot_history(self.history, f"{type(self.model).__name__}, seed {self.config['seed']}"))
 
     def show_misclassified(self, n: int = 32):
-        show(show_misclassified(self.model, self.loaders.eval, self.device, n))
+        show(show_misclassified(self.final_model, self.loaders.eval, self.device, n))
 
 
 def show(fig):

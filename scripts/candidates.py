@@ -5,7 +5,8 @@ tuning table). They live here, not in models.py, which holds only the six steps'
 Candidate is Model6's layout with knobs: the widths of block 1, the 1x1 transition and block 2,
 then optional depthwise-separable 3x3 convs, optional padded 3x3 convs (more depth, RF 26 before the average pool), optional unpadded
 ones (a 4x4 map), an optional 1x1 expansion before the average pool (more averaged features),
-the activation (ReLU or SiLU) and BatchNorm before the activation instead of after it.
+the activation (ReLU or SiLU), BatchNorm before the activation instead of after it, and
+padding in block 2 (`b2_padding=1`: the same parameters on 12x12 maps, more multiply-adds).
 Separable is Model6 with the last two 3x3 convs depthwise-separable: far fewer parameters per
 channel, so the last block can be much wider.
 """
@@ -37,7 +38,7 @@ def separable_conv(c_in, c_out):
 
 class Candidate(nn.Module):
     def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), separable=(), pad=(), tail_nopad=(), expand=0,
-                 act="relu", bn_first=False):
+                 act="relu", bn_first=False, b2_padding=0):
         super().__init__()
         style = dict(act=act, bn_first=bn_first)
         chans = [1, *b1]
@@ -45,7 +46,7 @@ class Candidate(nn.Module):
         self.pool = nn.MaxPool2d(2)
         self.transition = unit(b1[-1], t, kernel=1, **style)
         chans = [t, *b2]
-        layers = [unit(a, b, **style) for a, b in zip(chans, chans[1:])]
+        layers = [unit(a, b, padding=b2_padding, **style) for a, b in zip(chans, chans[1:])]
         c = b2[-1]
         for width in separable:
             layers.append(separable_conv(c, width))

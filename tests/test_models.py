@@ -33,3 +33,9 @@ def test_tuning_candidates_build_and_run():
         assert utils.count_params(model) < 8000
     # the default Candidate is Model6's layout: the same parameter shapes
     assert [p.shape for p in candidates.Candidate().parameters()] == [p.shape for p in models.Model6().parameters()]
+    # padding in block 2: the same parameters, the maps stay 12x12, so more multiply-adds
+    padded = candidates.Candidate(b2_padding=1)
+    assert [p.shape for p in padded.parameters()] == [p.shape for p in models.Model6().parameters()]
+    assert padded.eval()(torch.randn(3, 1, 28, 28)).shape == (3, 10)
+    assert utils.receptive_field_table(padded)[-3]["output"] == (24, 12, 12)   # the last conv, before the pool
+    assert utils.count_macs(padded) > utils.count_macs(candidates.Candidate())
