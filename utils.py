@@ -320,7 +320,6 @@ class WeightAverage:
     """
 
     def __init__(self, model: nn.Module, decay: float):
-        self.decay = decay
         self.ema = torch.optim.swa_utils.AveragedModel(
             model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
         self.model = None   # the last model evaluation_model() built
@@ -409,7 +408,8 @@ def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None,
     the trained model's own accuracy goes to raw_test_acc / raw_val_acc for comparison.
     """
     split = loaders.eval_split
-    history = {k: [] for k in ("train_loss", "train_acc", f"{split}_loss", f"{split}_acc", "lr", "seconds")}
+    keys = ("train_loss", "train_acc", f"{split}_loss", f"{split}_acc", "lr", "seconds")
+    history = {k: [] for k in keys}
     if average is not None:
         history[f"raw_{split}_acc"] = []
         clean_train = clean_images(loaders.train, device)
@@ -431,7 +431,7 @@ def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None,
                 scheduler.step(eval_loss)
             else:
                 scheduler.step()
-        for key, value in zip(history, (train_loss, train_acc, eval_loss, eval_acc, lr, seconds)):
+        for key, value in zip(keys, (train_loss, train_acc, eval_loss, eval_acc, lr, seconds)):
             history[key].append(round(value, 6))
         raw = f" (trained weights {history[f'raw_{split}_acc'][-1]:.2f}%)" if average is not None else ""
         log(f"epoch {epoch:2d}  lr {lr:.5f}  train loss {train_loss:.4f} acc {train_acc:.2f}%  "

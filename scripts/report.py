@@ -121,6 +121,11 @@ def seed_table(step: int = 6) -> str:
     rows.append("")
     rows.append(f"{passed} of {len(records)} seeds meet the target; over all {len(lasts)} last-3 epochs: "
                 f"mean {sum(lasts) / len(lasts):.2f}%, minimum {min(lasts):.2f}%.")
+    if averaged:
+        trained = [{**r, "history": {**r["history"], "test_acc": r["history"]["raw_test_acc"]}} for r in records]
+        raw = pooled_last(trained)
+        rows[-1] += (f" The trained weights alone: {sum(map(utils.meets_target, trained))} of {len(records)}, "
+                     f"mean {sum(raw) / len(raw):.2f}%, minimum {min(raw):.2f}%.")
     return "\n".join(rows)
 
 
