@@ -13,6 +13,7 @@ import os
 import platform
 import random
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,22 +140,66 @@ def random_affine(x: torch.Tensor, degrees: float, shift: float, generator: torc
                   interpolation: str = "bilinear", p: float = 1.0, scale: float = 0.0) -> torch.Tensor:
     """Rotate by U(-degrees, degrees), shift by U(-shift, shift) pixels and, when scale > 0,
     resize by a factor U(1 - scale, 1 + scale), a fraction p of the images."""
-    u = torch.rand(3, len(x), generator=generator, device=generator.device).to(x.device) * 2 - 1
-    size = None
-    if scale:   # drawn after the others, so runs without scale keep their random stream
-        size = 1 + scale * (torch.rand(len(x), generator=generator, device=generator.device).to(x.device) * 2 - 1)
+    draws = draw_affine(len(x), generator, x.device, p, scale)
+    return apply_affine(x, draws, degrees, shift, interpolation, p, scale)
+
+
+def draw_affine(n: int, generator: torch.Generator, device, p: float = 1.0, scale: float = 0.0) -> list[torch.Tensor]:
+    """The uniform draws of one batch of random_affine: angle and shifts, then the scale (when
+    scale > 0; drawn after the others, so runs without scale keep their random stream), then which
+    images move (when p < 1)."""
+    def uniform(*shape):
+        return torch.rand(*shape, generator=generator, device=generator.device).to(device)
+    return [uniform(3, n)] + ([uniform(n)] if scale else []) + ([uniform(n)] if p < 1 else [])
+
+
+def apply_affine(x: torch.Tensor, draws: list[torch.Tensor], degrees: float, shift: float,
+                 interpolation: str = "bilinear", p: float = 1.0, scale: float = 0.0) -> torch.Tensor:
+    """random_affine's transform, given its draws (no randomness here: a CUDA graph can hold it)."""
+    u = draws[0] * 2 - 1
+    size = 1 + scale * (draws[1] * 2 - 1) if scale else None
     moved = affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift, mode=interpolation, scale=size)
     if p >= 1:
         return moved
-    keep = torch.rand(len(x), generator=generator, device=generator.device).to(x.device) >= p
+    keep = draws[-1] >= p
     return torch.where(keep.view(-1, 1, 1, 1), x, moved)
+
+
+class GraphedAugment:
+    """apply_affine captured as one CUDA graph per batch size and replayed: a few launches instead
+    of some thirty tiny ones per batch, which is what an augmented batch costs on a GPU. The draws
+    still come from the loader's generator, outside the graph, so the images are the eager ones."""
+
+    def __init__(self, augment: dict):
+        self.augment, self.graphs = augment, {}
+
+    def __call__(self, x: torch.Tensor, draws: list[torch.Tensor]) -> torch.Tensor:
+        n = len(x)
+        if n not in self.graphs:
+            static_x, static_draws = x.clone(), [d.clone() for d in draws]
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                apply_affine(static_x, static_draws, **self.augment)      # warm-up, as for any capture
+            torch.cuda.current_stream().wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                out = apply_affine(static_x, static_draws, **self.augment)
+            self.graphs[n] = (graph, static_x, static_draws, out)
+        graph, static_x, static_draws, out = self.graphs[n]
+        static_x.copy_(x)
+        for mine, new in zip(static_draws, draws):
+            mine.copy_(new)
+        graph.replay()
+        return out.clone()       # the next replay overwrites `out`
 
 
 class TensorLoader:
     """The fast data path: the whole split as one normalised tensor on the device.
 
     Each pass reshuffles with its own seeded generator, cuts batches by slicing and
-    augments the batch in one tensor op. Iterates (images, labels) like a DataLoader.
+    augments the batch in one tensor op (on CUDA, a replayed graph of it). Iterates
+    (images, labels) like a DataLoader.
     """
 
     def __init__(self, images_uint8, labels, batch_size: int, shuffle: bool = False,
@@ -164,6 +209,7 @@ class TensorLoader:
         self.batch_size, self.shuffle, self.augment = batch_size, shuffle, augment
         self.device = torch.device(device)
         self.seed, self.epoch = seed, 0
+        self.graphed_augment = GraphedAugment(augment) if augment and self.device.type == "cuda" else None
 
     def __len__(self):
         return math.ceil(len(self.labels) / self.batch_size)
@@ -177,7 +223,10 @@ class TensorLoader:
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
             x, y = self.images[idx], self.labels[idx]
-            if self.augment:
+            if self.graphed_augment is not None:
+                x = self.graphed_augment(x, draw_affine(len(x), g, x.device, self.augment.get("p", 1.0),
+                                                        self.augment.get("scale", 0.0)))
+            elif self.augment:
                 x = random_affine(x, generator=g, **self.augment)
             yield x, y
 
@@ -320,6 +369,7 @@ class WeightAverage:
     """
 
     def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
         self.ema = torch.optim.swa_utils.AveragedModel(
             model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
         self.model = None   # the last model evaluation_model() built
@@ -349,40 +399,201 @@ def clean_images(loader, device) -> torch.Tensor:
     return normalise(loader.dataset.images).to(device)
 
 
+class TrainStep:
+    """One training step on one batch, eagerly: forward, loss, backward, optimizer step and
+    weight-average update. Loss and correct predictions accumulate on the device (no host sync)."""
+
+    def __init__(self, model: nn.Module, optimizer, label_smoothing: float = 0.0,
+                 average: WeightAverage | None = None):
+        self.model, self.optimizer = model, optimizer
+        self.label_smoothing, self.average = label_smoothing, average
+        device = next(model.parameters()).device
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct = torch.zeros((), device=device, dtype=torch.long)
+        self.seen = 0
+
+    def reset_metrics(self) -> None:
+        self.loss_sum.zero_()
+        self.correct.zero_()
+        self.seen = 0
+
+    def metrics(self) -> tuple[float, float]:
+        """(mean loss, accuracy in %) since the last reset: one host sync."""
+        return self.loss_sum.item() / self.seen, 100.0 * self.correct.item() / self.seen
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        out = self.model(x)
+        # log-probs or logits: log_softmax of log-probs is a no-op
+        loss = F.cross_entropy(out, y, label_smoothing=self.label_smoothing)
+        loss.backward()
+        self.optimizer.step()
+        if self.average is not None:
+            self.average.update(self.model)
+        self.loss_sum += loss.detach() * len(y)
+        self.correct += (out.argmax(1) == y).sum()
+        self.seen += len(y)
+
+
+class CudaGraphStep(TrainStep):
+    """The same step, captured once as a CUDA graph and then replayed: one launch instead of a few
+    hundred tiny kernels, which is what a network this small spends its GPU time on.
+
+    The batch is copied into static buffers. The SGD update (weight decay, momentum, Nesterov)
+    is written out with foreach ops reading the learning rate and momentum from device tensors,
+    which are refilled from the optimizer's param group before every replay: the schedule stays
+    exact and the optimizer's momentum buffers are the ones the graph updates, so eager steps (the
+    first step of a weight average, which copies, and an epoch's last, smaller batch) interleave
+    freely. Warm-up iterations run on a side stream and the state is restored before capture, so
+    replayed training is eager training within float rounding. capture=False runs the same update
+    eagerly (for testing it on any device).
+    """
+
+    def __init__(self, model, optimizer, label_smoothing=0.0, average=None, capture: bool = True):
+        super().__init__(model, optimizer, label_smoothing, average)
+        group = optimizer.param_groups[0]
+        if (type(optimizer) is not torch.optim.SGD or len(optimizer.param_groups) != 1
+                or group["dampening"] or group["maximize"]):
+            raise ValueError("CudaGraphStep replays plain SGD (one param group, no dampening, not maximize)")
+        self.params = list(group["params"])
+        self.weight_decay, self.nesterov = group["weight_decay"], group["nesterov"]
+        self.uses_momentum = group["momentum"] != 0
+        device = self.params[0].device
+        self.lr = torch.tensor(float(group["lr"]), device=device)
+        self.momentum = torch.tensor(float(group["momentum"]), device=device)
+        # SGD takes a buffer it finds and updates it in place: a zero buffer gives the same first step
+        self.buffers = [optimizer.state[p].setdefault("momentum_buffer", torch.zeros_like(p))
+                        for p in self.params] if self.uses_momentum else []
+        self.capture, self.graph, self.failed = capture, None, False
+        self.static_x = self.static_y = None
+
+    def _averaged_tensors(self):
+        ema = self.average.ema
+        return list(ema.module.parameters()), list(ema.module.buffers()), list(self.model.buffers())
+
+    @torch.no_grad()
+    def _update(self) -> None:
+        """torch.optim.SGD's step, then the weight average's, with lr and momentum as tensors."""
+        grads = [p.grad for p in self.params]
+        if self.weight_decay:
+            torch._foreach_add_(grads, self.params, alpha=self.weight_decay)
+        step = grads
+        if self.uses_momentum:
+            torch._foreach_mul_(self.buffers, self.momentum)
+            torch._foreach_add_(self.buffers, grads)
+            if self.nesterov:
+                torch._foreach_add_(grads, torch._foreach_mul(self.buffers, self.momentum))
+            else:
+                step = self.buffers
+        torch._foreach_sub_(self.params, torch._foreach_mul(step, self.lr))
+        if self.average is not None:
+            ema_params, ema_buffers, model_buffers = self._averaged_tensors()
+            torch._foreach_lerp_(ema_params, self.params, 1 - self.average.decay)
+            torch._foreach_copy_(ema_buffers, model_buffers)       # as AveragedModel keeps them
+
+    def _body(self) -> None:
+        out = self.model(self.static_x)
+        loss = F.cross_entropy(out, self.static_y, label_smoothing=self.label_smoothing)
+        loss.backward()
+        self._update()
+        self.loss_sum += loss.detach() * len(self.static_y)
+        self.correct += (out.argmax(1) == self.static_y).sum()
+
+    def _state(self) -> list[torch.Tensor]:
+        """Everything a step changes, to restore after the warm-up iterations."""
+        state = self.params + list(self.model.buffers()) + self.buffers + [self.loss_sum, self.correct]
+        if self.average is not None:
+            ema_params, ema_buffers, _ = self._averaged_tensors()
+            state += ema_params + ema_buffers
+        return state
+
+    def _capture(self, x, y) -> None:
+        self.static_x, self.static_y = x.clone(), y.clone()
+        state = self._state()
+        saved = [t.detach().clone() for t in state]
+        try:
+            with torch.random.fork_rng(devices=[x.device]):      # warm-up draws no dropout masks
+                side = torch.cuda.Stream()
+                side.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(side):
+                    for _ in range(3):                            # cuDNN, autograd, allocator settle
+                        self.optimizer.zero_grad(set_to_none=True)
+                        self._body()
+                torch.cuda.current_stream().wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            self.optimizer.zero_grad(set_to_none=True)
+            with torch.cuda.graph(graph):
+                self._body()
+            self.graph, self.graph_grads = graph, [p.grad for p in self.params]
+        finally:
+            with torch.no_grad():
+                for tensor, value in zip(state, saved):
+                    tensor.copy_(value)
+
+    def _sync_hyperparameters(self) -> None:
+        group = self.optimizer.param_groups[0]
+        self.lr.fill_(group["lr"])
+        self.momentum.fill_(group["momentum"])
+
+    def __call__(self, x, y):
+        first_average = self.average is not None and int(self.average.ema.n_averaged) == 0
+        if self.failed or first_average or (self.graph is not None and len(y) != len(self.static_y)):
+            return super().__call__(x, y)                 # eager: the average's first copy, a last small batch
+        if self.graph is None and self.capture:
+            try:
+                self._capture(x, y)
+            except Exception as err:   # any capture failure: train on, eagerly
+                self.failed = True
+                warnings.warn(f"CUDA graph capture failed ({type(err).__name__}: {err}); training eagerly")
+                return super().__call__(x, y)
+        self._sync_hyperparameters()
+        if self.graph is not None:
+            self.static_x.copy_(x)
+            self.static_y.copy_(y)
+            self.graph.replay()
+        else:                                              # capture=False: the same update, eagerly
+            self.static_x, self.static_y = x, y
+            self.optimizer.zero_grad(set_to_none=True)
+            self._body()
+        if self.average is not None:
+            self.average.ema.n_averaged += 1              # a CPU counter: kept outside the graph
+        self.seen += len(y)
+
+
+def train_step(model, optimizer, device, label_smoothing: float = 0.0, average: WeightAverage | None = None,
+               cuda_graph: bool = True) -> TrainStep:
+    """The step a run uses: replayed as a CUDA graph on a CUDA device (plain SGD), else eager."""
+    if cuda_graph and torch.device(device).type == "cuda" and type(optimizer) is torch.optim.SGD:
+        try:
+            return CudaGraphStep(model, optimizer, label_smoothing, average)
+        except ValueError:
+            pass
+    return TrainStep(model, optimizer, label_smoothing, average)
+
+
 def train(model, loader, optimizer, device, scheduler=None, refresh_every: int = 20, desc="train",
-          label_smoothing: float = 0.0, average: WeightAverage | None = None):
-    """One epoch. Steps a per-batch scheduler (OneCycleLR, CyclicLR) after each batch,
-    and updates `average` (a WeightAverage) after each optimizer step.
+          label_smoothing: float = 0.0, average: WeightAverage | None = None, step: TrainStep | None = None):
+    """One epoch. Steps a per-batch scheduler (OneCycleLR, CyclicLR) after each batch.
 
-    label_smoothing > 0 trains towards (1 - e) on the true class and e/10 spread over all classes.
-
-    Loss and accuracy accumulate on the device; the bar reads them (one host sync)
+    `step` does the work on each batch (a TrainStep, eager, unless given: fit() passes one that
+    lives for the whole run, a CudaGraphStep on CUDA). label_smoothing > 0 trains towards (1 - e)
+    on the true class and e/10 spread over all classes; `average` (a WeightAverage) is updated
+    after each optimizer step. The bar reads the device-side loss and accuracy (one host sync)
     only every `refresh_every` batches. Returns (mean loss, accuracy in %).
     """
     model.train()
+    step = step or TrainStep(model, optimizer, label_smoothing, average)
+    step.reset_metrics()
     per_batch = type(scheduler).__name__ in PER_BATCH_SCHEDULERS
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), device=device, dtype=torch.long)
-    seen = 0
     bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
     for i, (x, y) in enumerate(bar):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        optimizer.zero_grad(set_to_none=True)
-        out = model(x)
-        # log-probs or logits: log_softmax of log-probs is a no-op
-        loss = F.cross_entropy(out, y, label_smoothing=label_smoothing)
-        loss.backward()
-        optimizer.step()
-        if average is not None:
-            average.update(model)
+        step(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
         if per_batch:
             scheduler.step()
-        loss_sum += loss.detach() * len(y)
-        correct += (out.argmax(1) == y).sum()
-        seen += len(y)
         if (i + 1) % refresh_every == 0:
-            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}", acc=f"{100 * correct.item() / seen:.2f}%")
-    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+            loss, acc = step.metrics()
+            bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.2f}%")
+    return step.metrics()
 
 
 @torch.inference_mode()
@@ -400,12 +611,15 @@ def test(model, loader, device):
 
 
 def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None, log=print,
-        label_smoothing: float = 0.0, average: WeightAverage | None = None) -> dict:
+        label_smoothing: float = 0.0, average: WeightAverage | None = None, cuda_graph: bool = True,
+        step: TrainStep | None = None) -> dict:
     """The epoch loop. Returns the history: per-epoch lists of loss, accuracy, lr and seconds.
 
     Evaluation keys are named after the split: test_* normally, val_* with a holdout.
     With a WeightAverage, the averaged model is the one evaluated (and the one to keep);
     the trained model's own accuracy goes to raw_test_acc / raw_val_acc for comparison.
+    On a CUDA device each training step is a replayed CUDA graph (cuda_graph=False: eager);
+    `step` gives the TrainStep to use instead.
     """
     split = loaders.eval_split
     keys = ("train_loss", "train_acc", f"{split}_loss", f"{split}_acc", "lr", "seconds")
@@ -413,13 +627,13 @@ def fit(model, loaders: Loaders, optimizer, epochs: int, device, scheduler=None,
     if average is not None:
         history[f"raw_{split}_acc"] = []
         clean_train = clean_images(loaders.train, device)
+    step = step or train_step(model, optimizer, device, label_smoothing, average, cuda_graph)
     per_epoch = scheduler is not None and type(scheduler).__name__ not in PER_BATCH_SCHEDULERS
     for epoch in range(1, epochs + 1):
         lr = optimizer.param_groups[0]["lr"]
         start = time.perf_counter()
         train_loss, train_acc = train(model, loaders.train, optimizer, device, scheduler,
-                                      desc=f"epoch {epoch}/{epochs}", label_smoothing=label_smoothing,
-                                      average=average)
+                                      desc=f"epoch {epoch}/{epochs}", step=step)
         seconds = time.perf_counter() - start
         if average is not None:
             history[f"raw_{split}_acc"].append(round(test(model, loaders.eval, device)[1], 6))
@@ -700,7 +914,7 @@ class Experiment:
                  optimizer: dict, lr_schedule: dict | None = None, augment: dict | None = None,
                  holdout: int = 0, quick: bool = False, out_dir=RESULTS_DIR, data_root=None,
                  fast: bool = True, device=None, model_kwargs: dict | None = None,
-                 label_smoothing: float = 0.0, ema_decay: float = 0.0):
+                 label_smoothing: float = 0.0, ema_decay: float = 0.0, cuda_graph: bool = True):
         self.device = pick_device(device)
         self.threads = set_threads()
         epochs = 1 if quick else epochs
@@ -713,6 +927,8 @@ class Experiment:
             self.config["label_smoothing"] = label_smoothing
         if ema_decay:
             self.config["ema_decay"] = ema_decay
+        if self.device.type == "cuda":       # CPU records stay as they were
+            self.config["cuda_graph"] = cuda_graph
         self.out_dir = Path(out_dir)
         seed_everything(seed)
         self.model = model_cls(**(model_kwargs or {})).to(self.device)
@@ -721,7 +937,7 @@ class Experiment:
         self.optimizer = build_optimizer(self.model, optimizer)
         self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs)
         self.average = WeightAverage(self.model, ema_decay) if ema_decay else None
-        self.history = None
+        self.step = self.history = None
 
     @property
     def final_model(self) -> nn.Module:
@@ -729,9 +945,10 @@ class Experiment:
         return self.average.model if self.average is not None and self.average.model is not None else self.model
 
     def fit(self) -> dict:
+        self.step = train_step(self.model, self.optimizer, self.device, self.config.get("label_smoothing", 0.0),
+                               self.average, cuda_graph=self.config.get("cuda_graph", False))
         self.history = fit(self.model, self.loaders, self.optimizer, self.config["epochs"],
-                           self.device, self.scheduler,
-                           label_smoothing=self.config.get("label_smoothing", 0.0), average=self.average)
+                           self.device, self.scheduler, average=self.average, step=self.step)
         return self.history
 
     def save(self) -> dict:

@@ -1,33 +1,40 @@
 #!/usr/bin/env python3
-"""How fast can Model6 train here? Three data paths timed side by side, in one process.
+"""How fast can step 6 train here? Its training step timed on each data path, side by side, in one process.
 
   (a) dataloader: torchvision-style Dataset + DataLoader + per-image PIL transforms
   (b) fast:       utils.TensorLoader, the notebooks' default: one tensor on the device,
                   slicing, batched affine augmentation
-  (c) floor:      forward + backward + step on batches prepared in memory beforehand
+  (c) floor:      the same step on batches prepared in memory beforehand (no data work)
+  (d) graphed:    on CUDA only: the fast path with each step a replayed CUDA graph
+                  (utils.CudaGraphStep, what training uses there)
 
-Each path trains the same model (with augmentation) over the same number of batches of the same
-size, after a warm-up, repeated; the table gives medians in images per second. Then the test-set
-evaluation throughput. The last line is one JSON object.
+The step is step 6's, read from its notebook's parameters cell: Model6, its optimizer, batch size,
+augmentation and weight average. Each path trains over the same number of batches after a
+warm-up, repeated; the table gives medians in images per second. Then the test-set evaluation
+throughput and, with --train, one full step-6 training (15 epochs) timed on this device.
+The last line is one JSON object.
 
-  python scripts/benchmark.py [--quick] [--batches N] [--repeats R] [--out results/benchmark.json]
+  python scripts/benchmark.py [--quick] [--train] [--batches N] [--repeats R] [--out results/benchmark.json]
 """
 import argparse
 import itertools
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import run    # noqa: E402  (scripts/run.py: the notebooks' parameters)
 import utils  # noqa: E402
 from models import Model6  # noqa: E402
 
-AUGMENT = {"degrees": 8, "shift": 2}
+STEP = 6
 
 
 def sync(device):
@@ -35,24 +42,16 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def time_training(model, optimizer, batches, n_batches, warmup, device) -> float:
-    """Images per second over n_batches training steps drawn from the iterator `batches`."""
-    model.train()
-
-    def step(x, y):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        optimizer.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return len(y)
-
+def time_training(step, batches, n_batches, warmup, device) -> float:
+    """Images per second over n_batches training steps (a utils.TrainStep) drawn from `batches`."""
+    step.model.train()
     for x, y in itertools.islice(batches, warmup):
-        step(x, y)
+        step(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
     sync(device)
     start, seen = time.perf_counter(), 0
     for x, y in itertools.islice(batches, n_batches):
-        seen += step(x, y)
+        step(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
+        seen += len(y)
     sync(device)
     return seen / (time.perf_counter() - start)
 
@@ -62,16 +61,37 @@ def endless(loader):
         yield from loader
 
 
+def full_training(params: dict, device, root) -> dict:
+    """Step 6 as its notebook trains it (15 epochs, seed 1, the test set) on `device`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        exp = utils.Experiment(Model6, step=STEP, seed=params["SEED"], epochs=params["EPOCHS"],
+                               batch_size=params["BATCH_SIZE"], optimizer=params["OPTIMIZER"],
+                               lr_schedule=params["LR_SCHEDULE"], augment=params["AUGMENT"],
+                               ema_decay=params["EMA_DECAY"], out_dir=tmp, data_root=root, device=str(device))
+        start = time.perf_counter()
+        history = exp.fit()
+        sync(device)
+        wall = time.perf_counter() - start
+    last = history["test_acc"][-3:]
+    return {"train_seconds": round(sum(history["seconds"]), 2), "wall_seconds": round(wall, 2),
+            "last3_test_acc": last, "meets_target": min(last) >= utils.TARGET_ACC,
+            "graphed": isinstance(exp.step, utils.CudaGraphStep) and exp.step.graph is not None}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="fewer batches (under 2 minutes on 2 CPU cores)")
+    p.add_argument("--train", action="store_true", help="also time one full step-6 training (minutes on a CPU)")
     p.add_argument("--batches", type=int, help="timed batches per repeat (default 200, quick 80)")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, help="default: step 6's")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     p.add_argument("--data-root", help="folder holding MNIST/raw/ (default $MNIST_ROOT, else ./data)")
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
+    params = run.notebook_parameters(STEP)
+    batch_size = args.batch_size or params["BATCH_SIZE"]
+    augment = params["AUGMENT"]
     n_batches = args.batches or (80 if args.quick else 200)
     warmup = 10
     device = utils.pick_device(args.device)
@@ -81,23 +101,32 @@ def main(argv=None):
     images, labels = utils.load_mnist_tensors(True, args.data_root)
     test_x, test_y = utils.load_mnist_tensors(False, args.data_root)
     model = Model6().to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    optimizer = utils.build_optimizer(model, params["OPTIMIZER"])
+    average = utils.WeightAverage(model, params["EMA_DECAY"])
+    eager = utils.TrainStep(model, optimizer, average=average)
     totals = {"params": utils.count_params(model), "macs": utils.count_macs(model)}
 
     workers = min(2, threads)
     loaders = {
-        "dataloader": utils.dataloader(images, labels, args.batch_size, True, AUGMENT, seed=0),
-        "dataloader_workers": utils.dataloader(images, labels, args.batch_size, True, AUGMENT, seed=0,
+        "dataloader": utils.dataloader(images, labels, batch_size, True, augment, seed=0),
+        "dataloader_workers": utils.dataloader(images, labels, batch_size, True, augment, seed=0,
                                                num_workers=workers, persistent_workers=True),
-        "fast": utils.TensorLoader(images, labels, args.batch_size, True, AUGMENT, device, seed=0),
+        "fast": utils.TensorLoader(images, labels, batch_size, True, augment, device, seed=0),
     }
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
-    results = {name: [] for name in ("dataloader", "dataloader_workers", "fast", "floor")}
+    paths = ["dataloader", "dataloader_workers", "fast", "floor"]
+    graphed = None
+    if device.type == "cuda":
+        graphed = utils.CudaGraphStep(model, optimizer, average=average)
+        paths.append("graphed")
+    results = {name: [] for name in paths}
     for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
         for name in ("dataloader", "dataloader_workers", "fast"):
-            results[name].append(time_training(model, optimizer, endless(loaders[name]), n_batches, warmup, device))
-        results["floor"].append(time_training(model, optimizer, iter(prepared), n_batches, warmup, device))
+            results[name].append(time_training(eager, endless(loaders[name]), n_batches, warmup, device))
+        results["floor"].append(time_training(eager, iter(prepared), n_batches, warmup, device))
+        if graphed is not None:
+            results["graphed"].append(time_training(graphed, endless(loaders["fast"]), n_batches, warmup, device))
 
     eval_loader = utils.TensorLoader(test_x, test_y, 2000, device=device)
     eval_runs = []
@@ -110,29 +139,42 @@ def main(argv=None):
 
     med = {k: statistics.median(v) for k, v in results.items()}
     eval_img_s = statistics.median(eval_runs)
-    print(f"Model6: {totals['params']:,} parameters, {totals['macs']:,} multiply-adds per image; "
-          f"device {device}, {threads} threads, batch {args.batch_size}, {n_batches} timed batches "
-          f"x {args.repeats} repeats, augmentation {AUGMENT}\n")
-    print(f"{'path':<40}{'median img/s':>14}{'vs (a)':>9}{'vs floor':>10}")
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device} ({threads} threads)"
+    print(f"Model6: {totals['params']:,} parameters, {totals['macs']:,} multiply-adds per image; {name}, "
+          f"batch {batch_size}, {n_batches} timed batches x {args.repeats} repeats, augmentation {augment}, "
+          f"optimizer {params['OPTIMIZER']['name']} with a weight average\n")
+    print(f"{'path':<44}{'median img/s':>14}{'ms/step':>9}{'vs (a)':>9}{'vs floor':>10}")
     labels_ = {"dataloader": "(a) Dataset + DataLoader + PIL", "dataloader_workers": f"(a') the same, {workers} workers",
-               "fast": "(b) fast tensor path", "floor": "(c) compute floor (no data work)"}
-    for k in ("dataloader", "dataloader_workers", "fast", "floor"):
-        print(f"{labels_[k]:<40}{med[k]:>14,.0f}{med[k] / med['dataloader']:>8.2f}x{med[k] / med['floor']:>9.0%}")
-    print(f"{'test-set evaluation (inference_mode)':<40}{eval_img_s:>14,.0f}")
+               "fast": "(b) fast tensor path", "floor": "(c) compute floor (no data work)",
+               "graphed": "(d) fast path, each step a CUDA graph"}
+    for k in paths:
+        print(f"{labels_[k]:<44}{med[k]:>14,.0f}{1000 * batch_size / med[k]:>9.3f}{med[k] / med['dataloader']:>8.2f}x"
+              f"{med[k] / med['floor']:>9.0%}")
+    print(f"{'test-set evaluation (inference_mode)':<44}{eval_img_s:>14,.0f}")
     speedup, of_floor = med["fast"] / med["dataloader"], med["fast"] / med["floor"]
     if device.type == "cuda":
-        print(f"\ntarget on a CUDA GPU: fast >= 5x DataLoader: {speedup:.2f}x {'met' if speedup >= 5 else 'MISSED'}")
+        graph_gain, of_loader = med["graphed"] / med["fast"], med["graphed"] / med["dataloader"]
+        print(f"\ntargets on a CUDA GPU: graphed >= 5x DataLoader: {of_loader:.2f}x {'met' if of_loader >= 5 else 'MISSED'}; "
+              f"graphed >= 8x the eager fast path: {graph_gain:.2f}x {'met' if graph_gain >= 8 else 'MISSED'}")
     else:
         met = speedup >= 1.4 and of_floor >= 0.85
         print(f"\ntargets on CPU: fast >= 1.4x DataLoader ({speedup:.2f}x) and within 15% of the floor "
               f"({of_floor:.0%}): {'met' if met else 'MISSED'}")
-    epoch_s = 60000 / med["fast"]
-    print(f"\none training epoch on the fast path: about {epoch_s:.1f} s (without evaluation)")
-    record = {"device": str(device), "dataloader_img_s": round(med["dataloader"]), "fast_img_s": round(med["fast"]),
-              "floor_img_s": round(med["floor"]), "eval_img_s": round(eval_img_s),
+    best = med.get("graphed", med["fast"])
+    print(f"\none training epoch at the fastest: about {60000 / best:.2f} s (without evaluation)")
+    record = {"device": str(device), "device_name": name, "dataloader_img_s": round(med["dataloader"]),
+              "fast_img_s": round(med["fast"]), "floor_img_s": round(med["floor"]), "eval_img_s": round(eval_img_s),
               "dataloader_workers_img_s": round(med["dataloader_workers"]), "workers": workers,
-              "threads": threads, "batch_size": args.batch_size, "batches": n_batches, "repeats": args.repeats,
+              "threads": threads, "batch_size": batch_size, "batches": n_batches, "repeats": args.repeats,
               "params": totals["params"], "macs": totals["macs"], "torch": torch.__version__}
+    if "graphed" in med:
+        record["graphed_img_s"] = round(med["graphed"])
+    if args.train:
+        record["full_training"] = full_training(params, device, args.data_root)
+        t = record["full_training"]
+        print(f"\nstep 6, {params['EPOCHS']} epochs as its notebook trains them: {t['train_seconds']:.1f} s of training "
+              f"({t['wall_seconds']:.1f} s with evaluation); last 3 test % {t['last3_test_acc']}: "
+              f"{'target met' if t['meets_target'] else 'target MISSED'}")
     if args.out:
         Path(args.out).write_text(json.dumps(record, indent=1) + "\n")
     print(json.dumps(record))

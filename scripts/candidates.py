@@ -75,3 +75,36 @@ class Separable(Candidate):
     def __init__(self, c=(8, 12, 8, 16, 32, 64)):
         c1, c2, t, c3, c4, c5 = c
         super().__init__(b1=(c1, c2), t=t, b2=(c3,), separable=(c4, c5))
+
+
+class Net(nn.Module):
+    """A network written as a string, for searching where the parameters sit (round 7 on).
+
+    Tokens, in order: cN a 3x3 conv to N channels (no padding), pN the same padded (size kept),
+    sN a depthwise-separable 3x3 (no padding), tN a 1x1 conv, M a 2x2 max-pool; each conv is
+    followed by ReLU and BatchNorm. The head: "gap" averages the map and a 1x1 conv (with bias)
+    gives the 10 classes, as Model6 does; "conv3" ends with a bare 3x3 conv to 10 channels (no
+    BatchNorm, no bias) and averages what is left of the map.
+    """
+
+    def __init__(self, spec="c8 c12 M t8 c12 c16 c24", head="gap"):
+        super().__init__()
+        layers, c = [], 1
+        for token in spec.split():
+            kind, width = token[0], int(token[1:] or 0)
+            if kind == "M":
+                layers.append(nn.MaxPool2d(2))
+                continue
+            if kind == "s":
+                layers.append(separable_conv(c, width))
+            else:
+                layers.append(unit(c, width, kernel=1 if kind == "t" else 3, padding=int(kind == "p")))
+            c = width
+        self.features = nn.Sequential(*layers)
+        if head == "gap":
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, 10, 1))
+        else:
+            self.head = nn.Sequential(nn.Conv2d(c, 10, 3, bias=False), nn.AdaptiveAvgPool2d(1))
+
+    def forward(self, x):
+        return F.log_softmax(self.head(self.features(x)).flatten(1), dim=1)

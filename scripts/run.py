@@ -35,6 +35,18 @@ def notebook_path(step: int) -> Path:
     return ROOT / f"S7_Model_{step}.ipynb"
 
 
+def notebook_parameters(step: int) -> dict:
+    """The recipe: the values the notebook's cell tagged "parameters" assigns, as a dict."""
+    import json
+    cells = json.loads(notebook_path(step).read_text())["cells"]
+    cell = next((c for c in cells if "parameters" in c["metadata"].get("tags", [])), None)
+    if cell is None:
+        raise RunError(f"{notebook_path(step).name} has no cell tagged 'parameters'")
+    values: dict = {}
+    exec("".join(cell["source"]), {}, values)
+    return values
+
+
 def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> dict:
     params = {}
     if seed is not None:

@@ -34,7 +34,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     model_cls = getattr(models, args.model, None) or getattr(candidates, args.model, None)
     if not isinstance(model_cls, type):
-        p.error(f"unknown model {args.model}: choose one of Model1 ... Model6, Candidate, Separable")
+        p.error(f"unknown model {args.model}: choose one of Model1 ... Model6, Candidate, Separable, Net")
     config = json.loads(args.config)
     with tempfile.TemporaryDirectory() as tmp:
         exp = utils.Experiment(model_cls, step=0, seed=args.seed,
