@@ -24,6 +24,8 @@ import utils   # noqa: E402
 README = ROOT / "README.md"
 RESULTS = utils.RESULTS_DIR
 PLOT = RESULTS / "test_accuracy.png"
+FRONTIER = RESULTS / "size_frontier.png"
+TUNING_MD = ROOT / "TUNING.md"
 ROBUSTNESS = RESULTS / "robustness.json"
 STEPS = range(1, 7)
 START, END = "<!-- generated:{} start -->", "<!-- generated:{} end -->"
@@ -66,7 +68,20 @@ def results_markdown(record: dict) -> str:
         f"- {s['split'].capitalize()} accuracy of the last 3 epochs: **{pct(s['last'])}** (%)",
         f"- Epochs: {s['epochs']}, {s['sec_per_epoch']:.1f} s per epoch on {record['device']}",
         f"- The target (< 8,000 parameters, >= 99.40% in each of the last 3 of <= 15 epochs): {verdict} it",
-    ]) + "\n"
+    ] + seed_study_lines(record["step"])) + "\n"
+
+
+def seed_study_lines(step: int) -> list[str]:
+    """The Results cell's lines on the same recipe at seeds 1-5 (results/seeds/)."""
+    seeds = seed_records(step)
+    if len(seeds) < 2:
+        return []
+    means = seed_means(step)
+    lines = [f"- Across seeds {min(means)}-{max(means)} (`results/seeds/`): mean of the last 3 test accuracies "
+             f"**{mean(pooled_last(seeds)):.2f}%**, seed means {min(means.values()):.2f}-{max(means.values()):.2f}%, "
+             f"{sum(map(utils.meets_target, seeds))} of {len(seeds)} seeds meet the target"]
+    line = gain_line(step) if step > 1 else None
+    return lines + ([f"- {line}"] if line else [])
 
 
 def results_cell(nb):
@@ -80,21 +95,67 @@ def fill_results_cell(nb, record: dict) -> None:
     cell.source = results_markdown(record)
 
 
+def mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def seed_means(step: int) -> dict[int, float]:
+    """Seed -> mean of that run's last 3 test accuracies, from results/seeds/."""
+    return {r["seed"]: mean(utils.summarize(r)["last"]) for r in seed_records(step)}
+
+
 def comparison_table() -> str:
-    rows = ["| Step | Model | What changed | Params | MACs/img | Best train % | Best test % | "
-            "Last 3 test % | Epochs | s/epoch | Validation: best % / last 3 % |",
-            "|---|---|---|---:|---:|---:|---:|---|---:|---:|---|"]
+    rows = ["| Step | Model | What changed | Params | MACs/img | Last 3 test % (seed 1) | 5 seeds: mean of last 3 | "
+            "5 seeds: range of their means | Seeds meeting 99.40% | s/epoch |",
+            "|---|---|---|---:|---:|---|---:|---|:---:|---:|"]
     for step in STEPS:
         record = load_step(step)
         if record is None:
-            rows.append(f"| {step} | Model{step} | {step_title(step)} | not run yet | | | | | | | |")
+            rows.append(f"| {step} | Model{step} | {step_title(step)} | not run yet | | | | | | |")
             continue
         s = utils.summarize(record)
-        val = load_step(step, RESULTS / "validation")
-        val_cell = f"{utils.summarize(val)['best_eval']:.2f} / {pct(utils.summarize(val)['last'])}" if val else "—"
-        rows.append(f"| {step} | {record['model']} | {step_title(step)} | {s['params']:,} | {s['macs']:,} | "
-                    f"{s['best_train']:.2f} | {s['best_eval']:.2f} | {pct(s['last'])} | {s['epochs']} | "
-                    f"{s['sec_per_epoch']:.1f} | {val_cell} |")
+        seeds = seed_records(step)
+        if seeds:
+            means = seed_means(step).values()
+            seed_cells = (f"{mean(pooled_last(seeds)):.2f} | {min(means):.2f}-{max(means):.2f} | "
+                          f"{sum(map(utils.meets_target, seeds))} of {len(seeds)}")
+        else:
+            seed_cells = "— | — | —"
+        rows.append(f"| {step} | {record['model']} | {step_title(step)} | {s['params']:,} | {s['macs']:,} | {pct(s['last'])} | "
+                    f"{seed_cells} | {s['sec_per_epoch']:.1f} |")
+    return "\n".join(rows)
+
+
+def gain_line(step: int) -> str | None:
+    """Whether step's gain over the step before is larger than the spread between seeds."""
+    before, after = seed_means(step - 1), seed_means(step)
+    if len(before) < 2 or len(after) < 2:
+        return None
+    gain = mean(after.values()) - mean(before.values())
+    if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
+        verdict = "larger than the seed spread (the ranges do not overlap)"
+    else:
+        verdict = "within the seed spread (the ranges overlap)"
+    return (f"Step {step} vs {step - 1}: {gain:+.2f} points in the mean of the last 3 (seed means "
+            f"{min(before.values()):.2f}-{max(before.values()):.2f}% -> {min(after.values()):.2f}-{max(after.values()):.2f}%): "
+            f"{verdict}.")
+
+
+def gains() -> str:
+    lines = [gain_line(step) for step in list(STEPS)[1:]]
+    lines = [f"- {line}" for line in lines if line]
+    return "\n".join(lines) if lines else "*No seed study yet: `python scripts/run.py --step N --seeds 1 2 3 4 5`.*"
+
+
+def validation_table() -> str:
+    """Each step's recipe on the validation split (results/validation/), beside its test figures."""
+    rows = ["| Step | Validation: best % | Validation: last 3 % | Test: last 3 % (seed 1) |", "|---|---:|---|---|"]
+    for step in STEPS:
+        val, record = load_step(step, RESULTS / "validation"), load_step(step)
+        if val and record:
+            v = utils.summarize(val)
+            rows.append(f"| {step} | {v['best_eval']:.2f} | {pct(v['last'])} | {pct(utils.summarize(record)['last'])} |")
     return "\n".join(rows)
 
 
@@ -138,43 +199,108 @@ def seed_table(step: int = 6) -> str:
 MODEL6_WIDTHS = inspect.signature(models.Model6).parameters["widths"].default
 
 
-def sizes_table(step: int = 6) -> str:
-    """How far down the final recipe holds: Model6 at smaller widths, 5 seeds each, on the test set."""
+def size_groups(step: int = 6) -> dict[int, list[dict]]:
+    """Parameters -> the test-set runs of the final recipe at that size (seed study and size sweep)."""
     groups: dict[int, list[dict]] = {}
     for r in seed_records(step) + [utils.load_results(f) for f in sorted((RESULTS / "sizes").glob("*.json"))]:
         groups.setdefault(r["params"], []).append(r)
+    return dict(sorted(groups.items(), reverse=True))
+
+
+def sizes_table(step: int = 6) -> str:
+    """How far down the final recipe holds: Model6 at smaller widths, 5 seeds each, on the test set."""
+    groups = size_groups(step)
     if len(groups) < 2:
         return "*No size sweep yet (see `scripts/tune.py` with `--out results/sizes`).*"
-    rows = ["| Params | Widths | Seeds | Seeds meeting the target | Mean of last 3 % | Min of last 3 % |",
-            "|---:|---|---|:---:|---:|---:|"]
-    for params, records in sorted(groups.items(), reverse=True):
+    rows = ["| Params | MACs/img | Widths | Seeds | Seeds meeting the target | Mean of last 3 % | Min of last 3 % |",
+            "|---:|---:|---|---|:---:|---:|---:|"]
+    for params, records in groups.items():
         widths = (records[0].get("model_kwargs") or {}).get("widths") or f"{list(MODEL6_WIDTHS)} (Model6)"
         lasts = pooled_last(records)
         seeds = ", ".join(str(r["seed"]) for r in sorted(records, key=lambda r: r["seed"]))
-        rows.append(f"| {params:,} | {widths} | {seeds} | {sum(map(utils.meets_target, records))} of {len(records)} | "
-                    f"{sum(lasts) / len(lasts):.2f} | {min(lasts):.2f} |")
+        rows.append(f"| {params:,} | {records[0]['macs']:,} | {widths} | {seeds} | "
+                    f"{sum(map(utils.meets_target, records))} of {len(records)} | {mean(lasts):.2f} | {min(lasts):.2f} |")
     return "\n".join(rows)
 
 
-def plot_accuracy(path=PLOT) -> Path | None:
+# Public solutions of this exercise, as their own logs show them (one run each, picked on the test set).
+PUBLIC = [
+    dict(params=4968, shown=[99.42, 99.45, 99.42], what="last 3 epochs",
+         recipe="4-8 padded, pool, 10-16, pool, 1x1, 16, 1x1, 3x3 head"),
+    dict(params=6128, shown=[99.44, 99.47, 99.42, 99.45, 99.44], what="last 5 epochs",
+         recipe="8-16, pool, 1x1, 8-8-16-10, GAP; Adam"),
+    dict(params=6136, shown=[99.40, 99.43], what="99.40-99.43 from epoch 9",
+         recipe="8-16, pool, 1x1, 8-12-12-16, GAP; SGD"),
+    dict(params=6260, shown=[99.42, 99.40, 99.44], what="last 3 epochs",
+         recipe="8-10, pool, 12, pool, 16-16, 1x1, GAP; OneCycle"),
+]
+
+
+def public_table(step: int = 6) -> str:
+    """This project's final model beside the public solutions: what each shows and on how many seeds."""
+    rows = ["| Solution | Params | What it shows (test %) | Seeds shown |", "|---|---:|---|:---:|"]
+    for p in PUBLIC:
+        rows.append(f"| public: {p['recipe']} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
+    for params, records in size_groups(step).items():
+        lasts = pooled_last(records)
+        name = "**this project: Model6**" if params == utils.count_params(models.Model6()) else "this project, narrower"
+        rows.append(f"| {name} | {params:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
+                    f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
+    return "\n".join(rows)
+
+
+def plot_frontier(path=FRONTIER, step: int = 6) -> Path | None:
+    """Parameters against the mean and the minimum of the last-3 test accuracy, public points marked."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    groups = size_groups(step)
+    if len(groups) < 2:
+        return None
+    sizes = sorted(groups)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(sizes, [mean(pooled_last(groups[s])) for s in sizes], "o-", label="this recipe: mean of last 3 over seeds")
+    ax.plot(sizes, [min(pooled_last(groups[s])) for s in sizes], "s--", label="this recipe: worst of last 3 over seeds")
+    ax.scatter([p["params"] for p in PUBLIC], [min(p["shown"]) for p in PUBLIC], marker="*", s=120, color="C3",
+               label="public solutions: worst epoch shown (1 run each)", zorder=3)
+    ax.axhline(utils.TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{utils.TARGET_ACC}% target")
+    ax.set(xlabel="parameters", ylabel="test accuracy (%)", title="How far down the recipe holds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_accuracy(path=PLOT) -> Path | None:
+    """Each step's test accuracy per epoch: the mean over its seeds with a band from the lowest to
+    the highest seed (a single line where a step has one run)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 5.2))
     any_run = False
     for step in STEPS:
         record = load_step(step)
-        if record:
-            acc = record["history"]["test_acc"]
-            ax.plot(range(1, len(acc) + 1), acc, "o-", ms=3, label=f"step {step}: {record['model']} "
-                    f"({record['params']:,} params)")
-            any_run = True
+        if not record:
+            continue
+        curves = [r["history"]["test_acc"] for r in seed_records(step)] or [record["history"]["test_acc"]]
+        epochs = range(1, len(curves[0]) + 1)
+        by_epoch = list(zip(*curves))
+        label = f"step {step}: {record['model']} ({record['params']:,} params" + (
+            f", {len(curves)} seeds)" if len(curves) > 1 else ")")
+        line, = ax.plot(epochs, [mean(e) for e in by_epoch], "o-", ms=3, label=label)
+        if len(curves) > 1:
+            ax.fill_between(epochs, [min(e) for e in by_epoch], [max(e) for e in by_epoch], color=line.get_color(), alpha=0.18)
+        any_run = True
     if not any_run:
         return None
     ax.axhline(utils.TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"{utils.TARGET_ACC}% target")
-    ax.set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(98.0, 99.8), title="Test accuracy per epoch")
+    ax.set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(98.0, 99.8),
+           title="Test accuracy per epoch: mean over seeds, band from the lowest to the highest")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", ncol=2)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -250,64 +376,141 @@ def averaging_table() -> str:
     return "\n".join(rows)
 
 
+PATHS = (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
+         ("dataloader_workers_img_s", "(a') the same with {workers} worker processes"),
+         ("fast_img_s", "(b) fast tensor path, eager"),
+         ("floor_img_s", "(c) compute floor: no data work, eager"),
+         ("graphed_img_s", "(d) fast tensor path, each step a CUDA graph (what training uses on CUDA)"))
+
+
+def benchmark_table(path: Path) -> list[str]:
+    b = json.loads(path.read_text())
+    where = b.get("device_name") or f"{b['device']} ({b['threads']} threads)"
+    lines = [f"**{where}**, torch {b['torch']}: `python scripts/benchmark.py` (batch {b['batch_size']}, {b['batches']} timed "
+             f"batches x {b['repeats']} repeats, medians; Model6, {b['params']:,} parameters, {b['macs']:,} multiply-adds "
+             f"per image), from `{path.relative_to(ROOT)}`:", "",
+             "| Data path | Images/s | ms per step | vs (a) |", "|---|---:|---:|---:|"]
+    for key, label in PATHS:
+        if key in b:
+            lines.append(f"| {label.format(workers=b.get('workers'))} | {b[key]:,} | {1000 * b['batch_size'] / b[key]:.2f} | "
+                         f"{b[key] / b['dataloader_img_s']:.2f}x |")
+    lines.append(f"| test-set evaluation (inference_mode, batch 2000) | {b['eval_img_s']:,} | | |")
+    if "graphed_img_s" in b:
+        lines += ["", f"The graphed step is {b['graphed_img_s'] / b['fast_img_s']:.1f} times the eager fast path."]
+    if "full_training" in b:
+        t = b["full_training"]
+        lines += [f"Step 6 as its notebook trains it (15 epochs, seed 1, weight average included"
+                  f"{', each step a CUDA graph' if t.get('graphed') else ''}): **{t['train_seconds']:.1f} s** of training, "
+                  f"{t['wall_seconds']:.1f} s with the evaluations; last 3 test accuracies {pct(t['last3_test_acc'])}% "
+                  f"({'meets' if t['meets_target'] else 'misses'} the target)."]
+    return lines + [""]
+
+
 def performance_section() -> str:
     lines = []
     for path in sorted(RESULTS.glob("benchmark*.json")):
-        b = json.loads(path.read_text())
-        lines += [f"`python scripts/benchmark.py` on **{b['device']}** ({b['threads']} threads, batch {b['batch_size']}, "
-                  f"{b['batches']} timed batches x {b['repeats']} repeats, medians; Model6 with augmentation, "
-                  f"{b['params']:,} parameters, {b['macs']:,} multiply-adds per image), from `{path.relative_to(ROOT)}`:",
-                  "",
-                  "| Data path | Images/s | vs (a) | vs floor |", "|---|---:|---:|---:|"]
-        for key, label in (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
-                           ("dataloader_workers_img_s", f"(a') the same with {b.get('workers')} worker processes"),
-                           ("fast_img_s", "(b) fast tensor path (the notebooks' default)"),
-                           ("floor_img_s", "(c) compute floor: no data work")):
-            lines.append(f"| {label} | {b[key]:,} | {b[key] / b['dataloader_img_s']:.2f}x | "
-                         f"{b[key] / b['floor_img_s']:.0%} |")
-        lines += [f"| test-set evaluation (inference_mode, batch 2000) | {b['eval_img_s']:,} | | |", ""]
-    rows = ["| Step | Model | MACs/img | s per training epoch | Device |", "|---|---|---:|---:|---|"]
-    for step in STEPS:
-        record = load_step(step)
-        if record:
-            s = utils.summarize(record)
-            rows.append(f"| {step} | {record['model']} | {s['macs']:,} | {s['sec_per_epoch']:.1f} | {record['device']} |")
-    lines += ["Seconds per training epoch of each step's published run (evaluation excluded):", ""] + rows
+        lines += benchmark_table(path)
     final = load_step(6)
     if final:
         h = final["history"]
         secs = h["seconds"]
         held = next((i for i in range(len(h["test_acc"])) if min(h["test_acc"][i:]) >= utils.TARGET_ACC), None)
-        lines += ["", f"The final model trains its {len(secs)} epochs in **{sum(secs):.0f} s** on {final['device']} "
-                      f"(evaluation excluded)" + (f"; its test accuracy is >= 99.40% from epoch {held + 1} on, "
-                      f"reached after {sum(secs[:held + 1]):.0f} s." if held is not None else ".")]
+        lines += [f"The final model's published run trains its {len(secs)} epochs in **{sum(secs):.0f} s** on {final['device']} "
+                  f"(evaluation excluded)" + (f"; its test accuracy is >= 99.40% from epoch {held + 1} on, "
+                  f"reached after {sum(secs[:held + 1]):.0f} s." if held is not None else ".")]
     return "\n".join(lines)
+
+
+def round7_table() -> str:
+    """Round 7 of the validation search: each candidate's figures and what its rule decided."""
+    import search
+    v = search.verdict("round7")
+    ran = {f.stem.rsplit("_seed", 1)[0].removeprefix("round7_") for f in (RESULTS / "tuning").glob("round7_*.json")}
+    rows = ["| Candidate | Layout (`candidates.Net`) | Params | MACs/img | Seeds | Val mean of last 3 % | Val min % | Qualifies |",
+            "|---|---|---:|---:|---|---:|---:|:---:|"]
+    for name, c in search.ROUNDS["round7"]["candidates"].items():
+        kw = c["config"]["model_kwargs"]
+        layout = f"`{kw['spec']}`, head {kw['head']}"
+        if name in v["rows"]:
+            r = v["rows"][name]
+            rows.append(f"| {name} | {layout} | {r['params']:,} | {r['macs']:,} | 1-4 | {r['mean']:.3f} | {r['min']:.2f} | "
+                        f"{'yes' if name in v['qualified'] else 'no'} |")
+        else:
+            rows.append(f"| {name} | {layout} | | | {'incomplete' if name in ran else 'not run'} | | | |")
+    rows += ["", f"Rule, written before the runs: {v['rule']}", "",
+             f"Verdict: {v['chosen'] or 'no candidate qualifies'}"
+             + (f" (the highest mean: {v['fallback']})." if v["fallback"] else ".")]
+    return "\n".join(rows)
 
 
 def replace_block(text: str, name: str, body: str) -> str:
     start, end = START.format(name), END.format(name)
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"README.md lacks the markers {start} ... {end}")
+        raise ValueError(f"the markers {start} ... {end} are missing")
     return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
 
 
-def generated_blocks() -> dict:
-    return {"steps": comparison_table(), "tuning": tuning_table(), "seeds": seed_table(), "sizes": sizes_table(),
-            "robustness": robustness_table(), "performance": performance_section(),
-            "averaging": averaging_table()}
+# ----------------------------------------------------------------------------
+# Colab links: filled from the git remote when it is on GitHub
+# ----------------------------------------------------------------------------
+PLACEHOLDER = "<owner>/<repo>"
 
 
-def update_notebooks() -> None:
+def github_repo(remote: str | None) -> str | None:
+    """'owner/repo' of a GitHub remote URL (https or ssh), else None."""
+    m = re.match(r"^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)([\w.-]+)/([\w.-]+?)(?:\.git)?/?$",
+                 (remote or "").strip())
+    return f"{m[1]}/{m[2]}" if m else None
+
+
+def git_remote(folder=ROOT) -> str | None:
+    import subprocess
+    result = subprocess.run(["git", "-C", str(folder), "remote", "get-url", "origin"], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def fill_colab_links(text: str, repo: str) -> str:
+    """Point the Colab badges and the notebooks' REPO_URL at github.com/<repo>."""
+    text = re.sub(r"(colab\.research\.google\.com/github/)[^/\s)]+/[^/\s)]+(/blob/)", rf"\g<1>{repo}\g<2>", text)
+    return re.sub(r"https://github\.com/[^/\s\"')]+/[^/\s\"')]+?\.git", f"https://github.com/{repo}.git", text)
+
+
+def colab_note(repo: str | None) -> str:
+    if repo:
+        return f"The Colab links and each notebook's `REPO_URL` point at `github.com/{repo}` (the git remote)."
+    return (f"To open the notebooks in Colab, push this repository to GitHub and run `python scripts/run.py --report`: "
+            f"it fills the links and each notebook's `REPO_URL` from the git remote (until then they read `{PLACEHOLDER}`).")
+
+
+def readme_blocks(repo: str | None = None) -> dict:
+    return {"steps": comparison_table(), "gains": gains(), "seeds": seed_table(), "public": public_table(), "robustness": robustness_table(), "performance": performance_section(),
+            "colab": colab_note(repo)}
+
+
+def tuning_blocks() -> dict:
+    return {"tuning": tuning_table(), "averaging": averaging_table(), "validation": validation_table(),
+            "round7": round7_table(), "sizes": sizes_table()}
+
+
+def generated_blocks(repo: str | None = None) -> dict:
+    """Every generated part: README's, then TUNING.md's."""
+    return {**readme_blocks(repo), **tuning_blocks()}
+
+
+def update_notebooks(repo: str | None = None) -> None:
     import nbformat
     for step in STEPS:
         record, path = load_step(step), ROOT / f"S7_Model_{step}.ipynb"
         if record is None:
             continue
         nb = nbformat.read(path, as_version=4)
-        before = results_cell(nb).source
+        before = [c.source for c in nb.cells]
         fill_results_cell(nb, record)
-        if results_cell(nb).source != before:
+        if repo:
+            for cell in nb.cells:
+                cell.source = fill_colab_links(cell.source, repo)
+        if [c.source for c in nb.cells] != before:
             nbformat.write(nb, path)
 
 
@@ -315,13 +518,16 @@ def main(robustness: bool = True) -> None:
     if robustness:
         compute_robustness()
     plot_accuracy()
-    text = README.read_text()
-    for name, body in generated_blocks().items():
-        text = replace_block(text, name, body)
-    README.write_text(text)
-    update_notebooks()
-    print(f"updated {README.name}, {PLOT.relative_to(ROOT)}, the notebooks' Results cells"
-          + (f" and {ROBUSTNESS.relative_to(ROOT)}" if robustness else ""))
+    plot_frontier()
+    repo = github_repo(git_remote())
+    for path, blocks in ((README, readme_blocks(repo)), (TUNING_MD, tuning_blocks())):
+        text = path.read_text()
+        for name, body in blocks.items():
+            text = replace_block(text, name, body)
+        path.write_text(fill_colab_links(text, repo) if repo else text)
+    update_notebooks(repo)
+    print(f"updated {README.name}, {TUNING_MD.name}, the plots in results/, the notebooks' Results cells"
+          + (f", the Colab links ({repo})" if repo else "") + (f" and {ROBUSTNESS.relative_to(ROOT)}" if robustness else ""))
 
 
 if __name__ == "__main__":

@@ -113,6 +113,19 @@ def execute_notebook(path: Path, params: dict, workdir: Path, echo=True):
     return nb
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def clean_outputs(nb) -> None:
+    """What a reader of the saved notebook should not see: the progress bars (widgets whose saved
+    state is the frozen "0%" of their first frame; each epoch's one-line summary stays) and their
+    widget state. Interactive bars in Jupyter and Colab are untouched: this runs on the saved copy."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+    nb.metadata.pop("widgets", None)
+
+
 def check_data_root(data_root: str | None) -> str:
     """The data root for the kernel, made absolute (the kernel runs in a scratch folder).
 
@@ -166,6 +179,7 @@ def run_step(step: int, args) -> dict:
                     shutil.copy(utils.results_path(step, tmp / "results", suffix),
                                 utils.results_path(step, dest, suffix))
                 report.fill_results_cell(nb, record)
+                clean_outputs(nb)
                 nb_dest = Path(args.out) / notebook_path(step).name if args.out else notebook_path(step)
                 nbformat.write(nb, nb_dest)
         s = utils.summarize(record)

@@ -75,33 +75,55 @@ def test_results_cell_is_this_runs(step):
     assert f"**{s['params']:,}**" in cell.source and f"**{s['best_eval']:.2f}%**" in cell.source
 
 
-def test_readme_generated_parts_match_results():
+def test_readme_and_tuning_generated_parts_match_results():
+    for path, blocks in ((report.README, report.readme_blocks(report.github_repo(report.git_remote()))),
+                         (report.TUNING_MD, report.tuning_blocks())):
+        text = path.read_text()
+        for name, body in blocks.items():
+            block = f"{report.START.format(name)}\n{body}\n{report.END.format(name)}"
+            assert block in text, f"{path.name}'s generated '{name}' part differs from results/: run --report"
     text = report.README.read_text()
-    for name, body in report.generated_blocks().items():
-        block = f"{report.START.format(name)}\n{body}\n{report.END.format(name)}"
-        assert block in text, f"README's generated '{name}' part differs from results/: run --report"
     for step in STEPS:
         s = utils.summarize(utils.load_results(utils.results_path(step)))
         row = next(line for line in text.splitlines() if line.startswith(f"| {step} | Model{step} |"))
-        assert f"| {s['params']:,} |" in row and f"| {s['best_eval']:.2f} |" in row
+        assert f"| {s['params']:,} |" in row and f"| {report.pct(s['last'])} |" in row
 
 
-def test_seed_study_is_the_final_recipe_at_five_seeds():
-    record = utils.load_results(utils.results_path(6))
-    seeds = report.seed_records(6)
-    assert sorted(r["seed"] for r in seeds) == [1, 2, 3, 4, 5]
-    same = ("model", "params", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout",
-            "ema_decay", "label_smoothing")
+def test_readme_puts_the_reader_first():
+    text = report.README.read_text()
+    head = "\n".join(text.splitlines()[:60])
+    assert "pip install -r requirements.txt\npython scripts/run.py --step 1" in head
+    assert "pip install -r requirements.txt -r requirements-dev.txt\npython -m pytest -q" in head
+    assert report.START.format("steps") in head and "| 6 | Model6 |" in text
+    assert len(text) < 15_000, len(text)
+    assert "download.pytorch.org/whl/cpu" in text and "TUNING.md" in text
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(step):
+    raw = (ROOT / f"S7_Model_{step}.ipynb").read_text()
+    assert run.WIDGET not in raw and "0%|" not in raw and '"widgets"' not in raw
+    assert "/tmp/" not in raw and "s7_step" not in raw
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_every_step_has_five_seeds_of_its_own_recipe(step):
+    record = utils.load_results(utils.results_path(step))
+    seeds = report.seed_records(step)
+    assert {1, 2, 3, 4, 5} <= {r["seed"] for r in seeds}
+    same = ("model", "params", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout", "quick",
+            "ema_decay", "label_smoothing", "model_kwargs", "data_path")
     assert all({k: r.get(k) for k in same} == {k: record.get(k) for k in same} for r in seeds)
     seed1 = next(r for r in seeds if r["seed"] == 1)
     assert seed1["history"]["test_acc"] == record["history"]["test_acc"]    # the notebook's own run
 
 
-def test_final_model_meets_the_target_on_its_run_and_on_four_of_five_seeds():
+def test_final_model_meets_the_target_on_its_run_and_on_all_seeds_but_one():
     record = utils.load_results(utils.results_path(6))
     assert utils.meets_target(record), utils.summarize(record)["last"]
     seeds = report.seed_records(6)
-    assert sum(utils.meets_target(r) for r in seeds) >= 4, [utils.summarize(r)["last"] for r in seeds]
+    assert len(seeds) >= 5 and sum(utils.meets_target(r) for r in seeds) >= len(seeds) - 1, \
+        [utils.summarize(r)["last"] for r in seeds]
 
 
 def test_size_sweep_is_the_final_recipe_with_narrower_widths():

@@ -51,3 +51,25 @@ def test_model_report_runs_on_cpu_and_leaves_rng_and_bn_alone(capsys):
     out = capsys.readouterr().out
     assert "Total params" in out and "RF" in out
     assert totals["params"] == utils.count_params(model) and totals["final_rf"] >= 28
+
+
+def test_colab_links_come_from_a_github_remote(tmp_path):
+    import subprocess
+    import report
+    assert report.github_repo("https://github.com/ana/s7-mnist.git") == "ana/s7-mnist"
+    assert report.github_repo("git@github.com:ana/s7-mnist.git") == "ana/s7-mnist"
+    assert report.github_repo("https://github.com/ana/s7-mnist") == "ana/s7-mnist"
+    assert report.github_repo("https://gitlab.com/ana/s7-mnist.git") is None
+    assert report.github_repo(None) is None
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert report.git_remote(tmp_path) is None                      # no remote: the placeholder stays
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:ana/s7.git"], check=True)
+    repo = report.github_repo(report.git_remote(tmp_path))
+    assert repo == "ana/s7"
+    badge = ("(https://colab.research.google.com/github/<owner>/<repo>/blob/main/S7_Model_6.ipynb) "
+             'REPO_URL = os.environ.get("S7_REPO_URL", "https://github.com/<owner>/<repo>.git")')
+    filled = report.fill_colab_links(badge, repo)
+    assert "<owner>" not in filled and "github/ana/s7/blob/main/S7_Model_6.ipynb" in filled
+    assert '"https://github.com/ana/s7.git"' in filled
+    assert report.fill_colab_links(filled, "bo/other").count("bo/other") == 2    # a new remote replaces the old
+    assert "<owner>/<repo>" in report.colab_note(None) and "github.com/ana/s7" in report.colab_note(repo)
