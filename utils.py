@@ -171,27 +171,37 @@ class GraphedAugment:
     still come from the loader's generator, outside the graph, so the images are the eager ones."""
 
     def __init__(self, augment: dict):
-        self.augment, self.graphs = augment, {}
+        self.augment, self.graphs, self.failed = augment, {}, False
 
     def __call__(self, x: torch.Tensor, draws: list[torch.Tensor]) -> torch.Tensor:
-        n = len(x)
-        if n not in self.graphs:
-            static_x, static_draws = x.clone(), [d.clone() for d in draws]
-            side = torch.cuda.Stream()
-            side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):
-                apply_affine(static_x, static_draws, **self.augment)      # warm-up, as for any capture
-            torch.cuda.current_stream().wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                out = apply_affine(static_x, static_draws, **self.augment)
-            self.graphs[n] = (graph, static_x, static_draws, out)
-        graph, static_x, static_draws, out = self.graphs[n]
+        if self.failed:
+            return apply_affine(x, draws, **self.augment)
+        if len(x) not in self.graphs:
+            try:
+                self._capture(x, draws)
+            except Exception as err:   # any capture failure: augment on, eagerly
+                self.failed = True
+                warnings.warn(f"CUDA graph capture of the augmentation failed ({type(err).__name__}: {err}); "
+                              f"augmenting eagerly")
+                return apply_affine(x, draws, **self.augment)
+        graph, static_x, static_draws, out = self.graphs[len(x)]
         static_x.copy_(x)
         for mine, new in zip(static_draws, draws):
             mine.copy_(new)
         graph.replay()
         return out.clone()       # the next replay overwrites `out`
+
+    def _capture(self, x, draws) -> None:
+        static_x, static_draws = x.clone(), [d.clone() for d in draws]
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            apply_affine(static_x, static_draws, **self.augment)      # warm-up, as for any capture
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            out = apply_affine(static_x, static_draws, **self.augment)
+        self.graphs[len(x)] = (graph, static_x, static_draws, out)
 
 
 class TensorLoader:

@@ -2,6 +2,7 @@
 average and schedule. Checked in float64, where the two differ only by rounding; the update the
 graph holds is also checked on the CPU (capture=False), so CI covers its arithmetic."""
 import copy
+import warnings
 
 import pytest
 import torch
@@ -101,3 +102,25 @@ def test_graphed_augmentation_gives_the_eager_images():
         eager = utils.random_affine(x[:n], generator=torch.Generator("cuda").manual_seed(n), **augment)
         draws = utils.draw_affine(n, torch.Generator("cuda").manual_seed(n), "cuda", p=0.5, scale=0.1)
         assert torch.equal(graphed(x[:n], draws), eager)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="capture succeeds here")
+def test_a_failed_capture_warns_once_and_trains_eagerly():
+    x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    augment = dict(degrees=8, shift=2)
+    graphed = utils.GraphedAugment(augment)
+    with pytest.warns(UserWarning, match="augmenting eagerly"):
+        out = graphed(x, utils.draw_affine(8, torch.Generator().manual_seed(0), "cpu"))
+    assert torch.equal(out, utils.random_affine(x, generator=torch.Generator().manual_seed(0), **augment))
+    models = []
+    for make in (utils.TrainStep, utils.CudaGraphStep):
+        torch.manual_seed(0)
+        models.append(small_net())
+        step = make(models[-1], torch.optim.SGD(models[-1].parameters(), lr=0.1, momentum=0.9))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(3):
+                step(x, y)
+        assert len(caught) == (1 if make is utils.CudaGraphStep else 0)   # one line, then eager
+    for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values()):
+        assert torch.equal(a, b)
