@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -116,13 +117,26 @@ def execute_notebook(path: Path, params: dict, workdir: Path, echo=True):
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
+PROGRESS_FRAME = re.compile(r"\|.*\d+/\d+ \[.*(it/s|s/it|\?it/s)")     # a tqdm frame in plain text
+
+
 def clean_outputs(nb) -> None:
     """What a reader of the saved notebook should not see: the progress bars (widgets whose saved
-    state is the frozen "0%" of their first frame; each epoch's one-line summary stays) and their
-    widget state. Interactive bars in Jupyter and Colab are untouched: this runs on the saved copy."""
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+    state is the frozen "0%" of their first frame, or text frames where ipywidgets is missing; each
+    epoch's one-line summary stays) and the widget state. Interactive bars in Jupyter and Colab are
+    untouched: this runs on the saved copy."""
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        kept = []
+        for out in cell.outputs:
+            if WIDGET in out.get("data", {}):
+                continue
+            if out.output_type == "stream" and out.name == "stderr":
+                lines = [line for line in re.split(r"[\r\n]", out.text) if line.strip() and not PROGRESS_FRAME.search(line)]
+                if not lines:
+                    continue
+                out.text = "\n".join(lines) + "\n"
+            kept.append(out)
+        cell.outputs = kept
     nb.metadata.pop("widgets", None)
 
 

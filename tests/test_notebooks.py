@@ -106,6 +106,20 @@ def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(step):
     assert "/tmp/" not in raw and "s7_step" not in raw
 
 
+def test_saving_drops_progress_bars_and_keeps_the_epoch_lines():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("exp.fit()")])
+    nb.metadata["widgets"] = {"state": {}}
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("display_data", data={run.WIDGET: {"model_id": "x"}, "text/plain": "epoch 1/15:   0%|"}),
+        nbformat.v4.new_output("stream", name="stderr", text="epoch 1/15:   0%|    | 0/938 [00:00<?, ?it/s]\r"
+                               "epoch 1/15:  67%|##  | 633/938 [00:00<00:00, 1264.75it/s, acc=99.31%]\r\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: kept\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="epoch  1  lr 0.00400  train loss 0.3561\n")]
+    run.clean_outputs(nb)
+    assert [o.text for o in nb.cells[0].outputs] == ["UserWarning: kept\n", "epoch  1  lr 0.00400  train loss 0.3561\n"]
+    assert "widgets" not in nb.metadata
+
+
 @pytest.mark.parametrize("step", STEPS)
 def test_every_step_has_five_seeds_of_its_own_recipe(step):
     record = utils.load_results(utils.results_path(step))
@@ -194,5 +208,7 @@ def test_every_notebook_runs_in_quick_mode(real_root, tmp_path):
         assert record["quick"] and record["seed"] == 1234 and record["epochs"] == 1
         executed = nbformat.read(tmp_path / f"S7_Model_{step}.ipynb", as_version=4)
         assert all(c.execution_count for c in executed.cells if c.cell_type == "code")
+        raw = (tmp_path / f"S7_Model_{step}.ipynb").read_text()
+        assert run.WIDGET not in raw and "it/s]" not in raw and str(tmp_path) not in raw
     after = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in STEPS]
     assert after == before
