@@ -132,7 +132,7 @@ def gain_line(step: int) -> str | None:
     before, after = seed_means(step - 1), seed_means(step)
     if len(before) < 2 or len(after) < 2:
         return None
-    gain = mean(after.values()) - mean(before.values())
+    gain = round(mean(after.values()) - mean(before.values()), 2) + 0.0     # + 0.0: no '-0.00'
     if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
         verdict = "larger than the seed spread (the ranges do not overlap)"
     else:
@@ -236,6 +236,11 @@ PUBLIC = [
 ]
 
 
+def round7_test_records() -> list[dict]:
+    """Round 7's best candidate on the test set, as its rule sent it there (results/round7_test/)."""
+    return [utils.load_results(f) for f in sorted((RESULTS / "round7_test").glob("*.json"))]
+
+
 def public_table(step: int = 6) -> str:
     """This project's final model beside the public solutions: what each shows and on how many seeds."""
     rows = ["| Solution | Params | What it shows (test %) | Seeds shown |", "|---|---:|---|:---:|"]
@@ -246,6 +251,12 @@ def public_table(step: int = 6) -> str:
         name = "**this project: Model6**" if params == utils.count_params(models.Model6()) else "this project, narrower"
         rows.append(f"| {name} | {params:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
                     f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
+    other = round7_test_records()
+    if other:
+        lasts = pooled_last(other)
+        rows.append(f"| this project, round 7's best layout (`{other[0]['model_kwargs']['spec']}`) | {other[0]['params']:,} | "
+                    f"last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; {sum(map(utils.meets_target, other))} of "
+                    f"{len(other)} seeds meet the target | {len(other)} |")
     return "\n".join(rows)
 
 
@@ -263,6 +274,11 @@ def plot_frontier(path=FRONTIER, step: int = 6) -> Path | None:
     ax.plot(sizes, [min(pooled_last(groups[s])) for s in sizes], "s--", label="this recipe: worst of last 3 over seeds")
     ax.scatter([p["params"] for p in PUBLIC], [min(p["shown"]) for p in PUBLIC], marker="*", s=120, color="C3",
                label="public solutions: worst epoch shown (1 run each)", zorder=3)
+    other = round7_test_records()
+    if other:
+        lasts = pooled_last(other)
+        ax.plot([other[0]["params"]] * 2, [mean(lasts), min(lasts)], "D", color="C2",
+                label=f"round 7's best layout: mean and worst ({len(other)} seeds)")
     ax.axhline(utils.TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{utils.TARGET_ACC}% target")
     ax.set(xlabel="parameters", ylabel="test accuracy (%)", title="How far down the recipe holds")
     ax.grid(alpha=0.3)

@@ -153,6 +153,18 @@ def test_size_sweep_is_the_final_recipe_with_narrower_widths():
     assert all(r["params"] < record["params"] for r in runs)
 
 
+def test_round7_verdict_and_its_test_runs():
+    import search
+    verdict = search.verdict("round7")
+    assert verdict["chosen"] is None and verdict["fallback"] == "narrow4168"     # what TUNING.md says
+    runs = report.round7_test_records()
+    config = search.ROUNDS["round7"]["candidates"][verdict["fallback"]]["config"]
+    assert sorted(r["seed"] for r in runs) == [1, 2, 3, 4, 5]
+    for r in runs:
+        assert r["model"] == "Net" and r["model_kwargs"] == config["model_kwargs"] and r["holdout"] == 0
+        assert all(r[k] == config[k] for k in ("epochs", "batch_size", "optimizer", "lr_schedule", "augment", "ema_decay"))
+
+
 def test_target_rule():
     def record(params, accs):
         return {"params": params, "history": {"train_acc": accs, "test_acc": accs, "seconds": [1] * len(accs)}}
