@@ -295,7 +295,7 @@ def plot_accuracy(path=PLOT) -> Path | None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(8, 5.2))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
     any_run = False
     for step in STEPS:
         record = load_step(step)
@@ -316,9 +316,9 @@ def plot_accuracy(path=PLOT) -> Path | None:
     ax.set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(98.0, 99.8),
            title="Test accuracy per epoch: mean over seeds, band from the lowest to the highest")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
