@@ -166,7 +166,8 @@ def main(argv=None):
               "fast_img_s": round(med["fast"]), "floor_img_s": round(med["floor"]), "eval_img_s": round(eval_img_s),
               "dataloader_workers_img_s": round(med["dataloader_workers"]), "workers": workers,
               "threads": threads, "batch_size": batch_size, "batches": n_batches, "repeats": args.repeats,
-              "params": totals["params"], "macs": totals["macs"], "torch": torch.__version__}
+              "params": totals["params"], "macs": totals["macs"], "torch": torch.__version__,
+              "step": f"step {STEP}'s: {params['OPTIMIZER']['name']} as its notebook sets it, with the weight average"}
     if "graphed" in med:
         record["graphed_img_s"] = round(med["graphed"])
     if args.train:
