@@ -277,7 +277,7 @@ def public_table(step: int = 6) -> str:
     other = round7_test_records()
     if other:
         lasts = pooled_last(other)
-        rows.append(f"| this project, round 7's best layout (`{other[0]['model_kwargs']['spec']}`) | {other[0]['params']:,} | "
+        rows.append(f"| this project, round 7's best (`{other[0]['model_kwargs']['spec']}`) | {other[0]['params']:,} | "
                     f"last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; {sum(map(utils.meets_target, other))} of "
                     f"{len(other)} seeds meet the target | {len(other)} |")
     return "\n".join(rows)
