@@ -573,8 +573,8 @@ class CudaGraphStep(TrainStep):
 def train_step(model, optimizer, device, label_smoothing: float = 0.0, average: WeightAverage | None = None,
                cuda_graph: bool = True) -> TrainStep:
     """The step a run uses: replayed as a CUDA graph on a CUDA device (plain SGD), else eager."""
-    if cuda_graph and torch.device(device).type == "cuda" and type(optimizer) is torch.optim.SGD:
-        try:
+    if cuda_graph and torch.device(device).type == "cuda":
+        try:                                   # CudaGraphStep refuses what it cannot replay
             return CudaGraphStep(model, optimizer, label_smoothing, average)
         except ValueError:
             pass

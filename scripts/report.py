@@ -178,8 +178,9 @@ def trained_weights(record: dict) -> dict:
     return {**record, "history": {**record["history"], f"{split}_acc": record["history"][f"raw_{split}_acc"]}}
 
 
-def seed_table(step: int = 6) -> str:
-    records = seed_records(step)
+def seed_table(records: list[dict] | None = None) -> str:
+    """One row per seed of a recipe's runs (default: step 6's seed study) and a summary line."""
+    records = seed_records(6) if records is None else records
     if not records:
         return "*No seed runs yet: `python scripts/run.py --step 6 --seeds 1 2 3 4 5`.*"
     averaged = all("raw_test_acc" in r["history"] for r in records)   # show the trained weights beside
@@ -247,21 +248,6 @@ PUBLIC = [
 def round7_test_records() -> list[dict]:
     """Round 7's best candidate on the test set, as its rule sent it there (results/round7_test/)."""
     return [utils.load_results(f) for f in sorted((RESULTS / "round7_test").glob("*.json"))]
-
-
-def round7_test_table() -> str:
-    runs = round7_test_records()
-    if not runs:
-        return "*Not run yet.*"
-    rows = ["| Seed | Params | Last 3 test % | Min of last 3 | Meets target |", "|---:|---:|---|---:|:---:|"]
-    for r in sorted(runs, key=lambda r: r["seed"]):
-        s = utils.summarize(r)
-        rows.append(f"| {r['seed']} | {s['params']:,} | {pct(s['last'])} | {s['min_last']:.2f} | "
-                    f"{'yes' if utils.meets_target(r) else 'no'} |")
-    lasts = pooled_last(runs)
-    rows += ["", f"{sum(map(utils.meets_target, runs))} of {len(runs)} seeds meet the target; over the "
-                 f"{len(lasts)} last-3 epochs: mean {mean(lasts):.2f}%, minimum {min(lasts):.2f}%."]
-    return "\n".join(rows)
 
 
 def public_table(step: int = 6) -> str:
@@ -531,7 +517,7 @@ def readme_blocks(repo: str | None = None) -> dict:
 
 def tuning_blocks() -> dict:
     return {"tuning": tuning_table(), "averaging": averaging_table(), "validation": validation_table(),
-            "round7": round7_table(), "round7_test": round7_test_table(), "sizes": sizes_table()}
+            "round7": round7_table(), "round7_test": seed_table(round7_test_records()), "sizes": sizes_table()}
 
 
 def generated_blocks(repo: str | None = None) -> dict:
