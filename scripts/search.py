@@ -2,8 +2,8 @@
 """The validation search for a smaller step 6 (issue 12), as code: each round's candidates and the
 rule that decides between them, written down before the round's runs.
 
-  python scripts/search.py round7 --jobs 16 [--out DIR]   # every candidate x seed via scripts/tune.py
-  python scripts/search.py round7 --verdict               # apply the round's rule to results/tuning/
+  python scripts/search.py round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via scripts/tune.py
+  python scripts/search.py round7 --verdict                           # apply the round's rule to results/tuning/
 
 Runs go through scripts/tune.py (the last 5,000 training images held out and evaluated on; the test
 set is never read) into results/tuning/<round>_<candidate>_seed<S>.json. Parallel jobs suit a GPU,
@@ -92,11 +92,12 @@ def run_name(round_name: str, candidate: str, seed: int) -> str:
     return f"{round_name}_{candidate}_seed{seed}"
 
 
-def run_round(round_name: str, jobs: int, out: Path) -> None:
-    rnd = ROUNDS[round_name]
+def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
+    """Every candidate x seed of the rounds, in order, `jobs` at a time (one pool: no idle slots between rounds)."""
     commands = [[sys.executable, str(ROOT / "scripts" / "tune.py"), run_name(round_name, name, seed),
                  "--model", c["model"], "--seed", str(seed), "--config", json.dumps(c["config"]), "--out", str(out)]
-                for name, c in rnd["candidates"].items() for seed in rnd["seeds"]
+                for round_name in round_names
+                for name, c in ROUNDS[round_name]["candidates"].items() for seed in ROUNDS[round_name]["seeds"]
                 if not (out / f"{run_name(round_name, name, seed)}.json").exists()]   # kept runs stay
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -136,19 +137,22 @@ def verdict(round_name: str, folder: Path = TUNING) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("round", choices=sorted(ROUNDS))
+    p.add_argument("rounds", nargs="+", choices=sorted(ROUNDS), metavar="ROUND",
+                   help=f"one or more of {', '.join(ROUNDS)}")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (one process each)")
     p.add_argument("--out", default=str(TUNING))
     p.add_argument("--verdict", action="store_true", help="apply the round's rule to the runs in --out")
     args = p.parse_args(argv)
     if args.verdict:
-        v = verdict(args.round, Path(args.out))
-        for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
-            print(f"{name:<16}{r['params']:>6,} params {r['macs']:>9,} MACs  mean {r['mean']:.3f}  min {r['min']:.2f}"
-                  f"{'  qualifies' if name in v['qualified'] else ''}")
-        print(f"chosen: {v['chosen']}" if v["chosen"] else f"none qualifies; highest mean: {v['fallback']}")
+        for round_name in args.rounds:
+            v = verdict(round_name, Path(args.out))
+            print(round_name)
+            for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
+                print(f"  {name:<16}{r['params']:>6,} params {r['macs']:>9,} MACs  mean {r['mean']:.3f}  "
+                      f"min {r['min']:.2f}{'  qualifies' if name in v['qualified'] else ''}")
+            print(f"  chosen: {v['chosen']}" if v["chosen"] else f"  none qualifies; highest mean: {v['fallback']}")
         return 0
-    run_round(args.round, args.jobs, Path(args.out))
+    run_rounds(args.rounds, args.jobs, Path(args.out))
     return 0
 
 
