@@ -104,6 +104,12 @@ ROUNDS = {
             "n_wd5e-4": net("c6 c8 M t6 c10 c12 c16", optimizer={**WD3E4, "weight_decay": 5e-4}),
             "n_wd1e-3": net("c6 c8 M t6 c10 c12 c16", optimizer={**WD3E4, "weight_decay": 1e-3}),
             "n_wd3e-4_ema999": net("c6 c8 M t6 c10 c12 c16", optimizer=WD3E4, ema_decay=0.999),
+            "n_wd3e-4_lr0.2": net("c6 c8 M t6 c10 c12 c16", optimizer=WD3E4,
+                                  lr_schedule={**STEP6_RECIPE["lr_schedule"], "max_lr": 0.2}),
+            "w4916_wd5e-4": net("c6 c8 M t6 c10 c14 c18", optimizer={**WD3E4, "weight_decay": 5e-4}),
+            "w4916_wd3e-4_scale": net("c6 c8 M t6 c10 c14 c18", optimizer=WD3E4,
+                                      augment=dict(degrees=8, shift=2, scale=0.1)),
+            "e4680_wd5e-4": net("c6 c8 M t6 c10 c12 c16 t24", optimizer={**WD3E4, "weight_decay": 5e-4}),
             # smaller layouts of rounds 7 and 8 with the new base
             "a4002_wd3e-4": net("c4 c8 M t6 c10 c12 c16", optimizer=WD3E4),
             "l3786_wd3e-4": net("c4 c8 M t6 c10 c12 c12 t16", optimizer=WD3E4),
