@@ -6,7 +6,8 @@
                   slicing, batched affine augmentation
   (c) floor:      the same step on batches prepared in memory beforehand (no data work)
   (d) graphed:    on CUDA only: the fast path with each step a replayed CUDA graph
-                  (utils.CudaGraphStep, what training uses there)
+                  (utils.CudaGraphStep, what training uses there), cuDNN's fastest algorithms
+  (d') the same with cuDNN's deterministic algorithms (utils.set_cudnn(repeatable=True))
 
 The step is step 6's, read from its notebook's parameters cell: Model6, its optimizer, batch size,
 augmentation and weight average. Each path trains over the same number of batches after a
@@ -116,19 +117,23 @@ def main(argv=None):
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
     paths = ["dataloader", "dataloader_workers", "fast", "floor"]
-    graphed = None
+    graphed = {}      # each its own graph: a capture keeps the cuDNN kernels chosen when it ran
     if device.type == "cuda":
-        graphed = utils.CudaGraphStep(model, optimizer, average=average)
-        paths.append("graphed")
+        graphed = {"graphed": (False, utils.CudaGraphStep(model, optimizer, average=average)),
+                   "graphed_repeatable": (True, utils.CudaGraphStep(model, optimizer, average=average))}
+        paths += list(graphed)
     results = {name: [] for name in paths}
     for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
+        utils.set_cudnn(repeatable=False)    # as training on CUDA sets it (no effect on a CPU)
         for name in ("dataloader", "dataloader_workers", "fast"):
             results[name].append(time_training(eager, endless(loaders[name]), n_batches, warmup, device))
         results["floor"].append(time_training(eager, iter(prepared), n_batches, warmup, device))
-        if graphed is not None:
-            results["graphed"].append(time_training(graphed, endless(loaders["fast"]), n_batches, warmup, device))
+        for name, (repeatable, step) in graphed.items():
+            utils.set_cudnn(repeatable)
+            results[name].append(time_training(step, endless(loaders["fast"]), n_batches, warmup, device))
 
     eval_loader = utils.TensorLoader(test_x, test_y, 2000, device=device)
+    utils.set_cudnn(repeatable=False)
     eval_runs = []
     for _ in range(args.repeats):
         sync(device)
@@ -146,7 +151,8 @@ def main(argv=None):
     print(f"{'path':<44}{'median img/s':>14}{'ms/step':>9}{'vs (a)':>9}{'vs floor':>10}")
     labels_ = {"dataloader": "(a) Dataset + DataLoader + PIL", "dataloader_workers": f"(a') the same, {workers} workers",
                "fast": "(b) fast tensor path", "floor": "(c) compute floor (no data work)",
-               "graphed": "(d) fast path, each step a CUDA graph"}
+               "graphed": "(d) fast path, each step a CUDA graph",
+               "graphed_repeatable": "(d') the same, deterministic cuDNN"}
     for k in paths:
         print(f"{labels_[k]:<44}{med[k]:>14,.0f}{1000 * batch_size / med[k]:>9.3f}{med[k] / med['dataloader']:>8.2f}x"
               f"{med[k] / med['floor']:>9.0%}")
@@ -170,6 +176,7 @@ def main(argv=None):
               "step": f"step {STEP}'s: {params['OPTIMIZER']['name']} as its notebook sets it, with the weight average"}
     if "graphed" in med:
         record["graphed_img_s"] = round(med["graphed"])
+        record["graphed_repeatable_img_s"] = round(med["graphed_repeatable"])
     if args.train:
         record["full_training"] = full_training(params, device, args.data_root)
         t = record["full_training"]

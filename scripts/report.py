@@ -405,7 +405,8 @@ PATHS = (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
          ("dataloader_workers_img_s", "(a') the same with {workers} worker processes"),
          ("fast_img_s", "(b) fast tensor path, eager"),
          ("floor_img_s", "(c) compute floor: no data work, eager"),
-         ("graphed_img_s", "(d) fast tensor path, each step a CUDA graph (what training uses on CUDA)"))
+         ("graphed_img_s", "(d) fast tensor path, each step a CUDA graph (what training uses on CUDA)"),
+         ("graphed_repeatable_img_s", "(d') the same with cuDNN's deterministic algorithms (`fastest_cudnn=False`)"))
 
 
 def benchmark_table(path: Path) -> list[str]:
