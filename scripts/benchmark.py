@@ -6,8 +6,8 @@
                   slicing, batched affine augmentation
   (c) floor:      the same step on batches prepared in memory beforehand (no data work)
   (d) graphed:    on CUDA only: the fast path with each step a replayed CUDA graph
-                  (utils.CudaGraphStep, what training uses there), cuDNN's fastest algorithms
-  (d') the same with cuDNN's deterministic algorithms (utils.set_cudnn(repeatable=True))
+                  (utils.CudaGraphStep, what training uses there), its convolutions autotuned by cuDNN
+  (d') the same with cuDNN's deterministic algorithms (cudnn_autotune=False)
 
 The step is step 6's, read from its notebook's parameters cell: Model6, its optimizer, batch size,
 augmentation and weight average. Each path trains over the same number of batches after a
@@ -117,23 +117,20 @@ def main(argv=None):
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
     paths = ["dataloader", "dataloader_workers", "fast", "floor"]
-    graphed = {}      # each its own graph: a capture keeps the cuDNN kernels chosen when it ran
+    graphed = {}
     if device.type == "cuda":
-        graphed = {"graphed": (False, utils.CudaGraphStep(model, optimizer, average=average)),
-                   "graphed_repeatable": (True, utils.CudaGraphStep(model, optimizer, average=average))}
+        graphed = {"graphed": utils.CudaGraphStep(model, optimizer, average=average, cudnn_autotune=True),
+                   "graphed_repeatable": utils.CudaGraphStep(model, optimizer, average=average)}
         paths += list(graphed)
     results = {name: [] for name in paths}
     for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
-        utils.set_cudnn(repeatable=False)    # as training on CUDA sets it (no effect on a CPU)
         for name in ("dataloader", "dataloader_workers", "fast"):
             results[name].append(time_training(eager, endless(loaders[name]), n_batches, warmup, device))
         results["floor"].append(time_training(eager, iter(prepared), n_batches, warmup, device))
-        for name, (repeatable, step) in graphed.items():
-            utils.set_cudnn(repeatable)
+        for name, step in graphed.items():
             results[name].append(time_training(step, endless(loaders["fast"]), n_batches, warmup, device))
 
     eval_loader = utils.TensorLoader(test_x, test_y, 2000, device=device)
-    utils.set_cudnn(repeatable=False)
     eval_runs = []
     for _ in range(args.repeats):
         sync(device)

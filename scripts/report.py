@@ -406,7 +406,7 @@ PATHS = (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
          ("fast_img_s", "(b) fast tensor path, eager"),
          ("floor_img_s", "(c) compute floor: no data work, eager"),
          ("graphed_img_s", "(d) fast tensor path, each step a CUDA graph (what training uses on CUDA)"),
-         ("graphed_repeatable_img_s", "(d') the same with cuDNN's deterministic algorithms (`fastest_cudnn=False`)"))
+         ("graphed_repeatable_img_s", "(d') the same with cuDNN's deterministic algorithms (`cudnn_autotune=False`)"))
 
 
 def benchmark_table(path: Path) -> list[str]:

@@ -23,12 +23,12 @@ def small_net():
                                torch.nn.LogSoftmax(dim=1))
 
 
-def twin_runs(device, capture: bool, make_model=Model6, size=28):
+def twin_runs(device, capture: bool, make_model=Model6, size=28, cudnn_autotune=False):
     """An eager TrainStep and a CudaGraphStep from one state, fed the same 50 batches."""
     utils.seed_everything(0)
     runs = []
     base = make_model().double().to(device)
-    for make in (utils.TrainStep, lambda *a: utils.CudaGraphStep(*a, capture=capture)):
+    for make in (utils.TrainStep, lambda *a: utils.CudaGraphStep(*a, capture=capture, cudnn_autotune=cudnn_autotune)):
         model = copy.deepcopy(base)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4)
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=STEPS, pct_start=0.2)
@@ -68,10 +68,21 @@ def test_graph_update_matches_sgd_and_the_weight_average_on_cpu():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_graphed_steps_replay_eager_training_on_cuda():
-    eager, graphed = twin_runs("cuda", capture=True)
+@pytest.mark.parametrize("cudnn_autotune", [False, True])
+def test_graphed_steps_replay_eager_training_on_cuda(cudnn_autotune):
+    eager, graphed = twin_runs("cuda", capture=True, cudnn_autotune=cudnn_autotune)
     assert graphed["step"].graph is not None and not graphed["step"].failed
     assert_same(eager, graphed)
+    assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark   # restored after capture
+
+
+def test_cudnn_autotuning_is_confined_to_its_block():
+    utils.seed_everything(0)
+    with pytest.raises(RuntimeError):
+        with utils.cudnn_autotuned():
+            assert torch.backends.cudnn.benchmark and not torch.backends.cudnn.deterministic
+            raise RuntimeError("a failed capture")
+    assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -80,8 +91,9 @@ def test_cuda_training_uses_the_graph(fake_root, tmp_path):
                            lr_schedule=dict(name="OneCycleLR", max_lr=0.1), ema_decay=0.9, augment={"degrees": 8, "shift": 2},
                            data_root=fake_root, out_dir=tmp_path, device="cuda")
     exp.fit()
-    assert isinstance(exp.step, utils.CudaGraphStep) and exp.step.graph is not None
-    assert exp.config["cuda_graph"] is True and len(exp.history["test_acc"]) == 2
+    assert isinstance(exp.step, utils.CudaGraphStep) and exp.step.graph is not None and exp.step.cudnn_autotune
+    assert exp.config["cuda_graph"] is True and exp.config["cudnn_autotune"] is True
+    assert len(exp.history["test_acc"]) == 2
 
 
 def test_other_optimizers_train_eagerly():
