@@ -245,9 +245,10 @@ PUBLIC = [
 ]
 
 
-def round7_test_records() -> list[dict]:
-    """Round 7's best candidate on the test set, as its rule sent it there (results/round7_test/)."""
-    return [utils.load_results(f) for f in sorted((RESULTS / "round7_test").glob("*.json"))]
+def round_test_records(round_name: str = "round7") -> list[dict]:
+    """The candidate a search round's rule sent to the test set, per seed (results/<round>_test/)."""
+    files = (RESULTS / f"{round_name}_test").glob("*.json")
+    return sorted((utils.load_results(f) for f in files), key=lambda r: r["seed"])
 
 
 def public_table(step: int = 6) -> str:
@@ -260,7 +261,7 @@ def public_table(step: int = 6) -> str:
         name = "**this project: Model6**" if params == utils.count_params(models.Model6()) else "this project, narrower"
         rows.append(f"| {name} | {params:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
                     f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
-    other = round7_test_records()
+    other = round_test_records("round7")
     if other:
         lasts = pooled_last(other)
         rows.append(f"| this project, round 7's best (`{other[0]['model_kwargs']['spec']}`) | {other[0]['params']:,} | "
@@ -283,7 +284,7 @@ def plot_frontier(path=FRONTIER, step: int = 6) -> Path | None:
     ax.plot(sizes, [min(pooled_last(groups[s])) for s in sizes], "s--", label="this recipe: worst of last 3 over seeds")
     ax.scatter([p["params"] for p in PUBLIC], [min(p["shown"]) for p in PUBLIC], marker="*", s=120, color="C3",
                label="public solutions: worst epoch shown (1 run each)", zorder=3)
-    other = round7_test_records()
+    other = round_test_records("round7")
     if other:
         lasts = pooled_last(other)
         ax.plot([other[0]["params"]] * 2, [mean(lasts), min(lasts)], "D", color="C2",
@@ -449,22 +450,44 @@ def performance_section() -> str:
     return "\n".join(lines)
 
 
-def round7_table() -> str:
-    """Round 7 of the validation search: each candidate's figures and what its rule decided."""
+def recipe_change(config: dict) -> str:
+    """What a search candidate changes in step 6's recipe (round 7's), in words."""
     import search
-    v = search.verdict("round7")
-    ran = {f.stem.rsplit("_seed", 1)[0].removeprefix("round7_") for f in (RESULTS / "tuning").glob("round7_*.json")}
-    rows = ["| Candidate | Layout (`candidates.Net`) | Params | MACs/img | Seeds | Val mean of last 3 % | Val min % | Qualifies |",
-            "|---|---|---:|---:|---|---:|---:|:---:|"]
-    for name, c in search.ROUNDS["round7"]["candidates"].items():
+    base, changes = search.STEP6_RECIPE, []
+    if config["optimizer"] != base["optimizer"]:
+        changes.append(f"weight decay {config['optimizer']['weight_decay']:g}")
+    sched = config.get("lr_schedule", base["lr_schedule"])
+    for key, label in (("max_lr", "peak rate"), ("pct_start", "warm-up share")):
+        if sched[key] != base["lr_schedule"][key]:
+            changes.append(f"{label} {sched[key]:g}")
+    if config.get("batch_size", base["batch_size"]) != base["batch_size"]:
+        changes.append(f"batch {config['batch_size']}")
+    if config.get("ema_decay", base["ema_decay"]) != base["ema_decay"]:
+        changes.append(f"weight average {config['ema_decay']:g}")
+    augment = config.get("augment", base["augment"])
+    if augment != base["augment"]:
+        changes.append(f"±{augment['degrees']}°, ±{augment['shift']} px" +
+                       (f", scale ±{augment['scale']:.0%}" if augment.get("scale") else ""))
+    return ", ".join(changes) or "none"
+
+
+def round_table(round_name: str) -> str:
+    """One round of the validation search: each candidate's figures and what its rule decided."""
+    import search
+    v = search.verdict(round_name)
+    prefix = f"{round_name}_"
+    ran = {f.stem.rsplit("_seed", 1)[0].removeprefix(prefix) for f in (RESULTS / "tuning").glob(f"{prefix}*.json")}
+    rows = ["| Candidate | Layout (`candidates.Net`) | Recipe change | Params | MACs/img | Seeds | Val mean of last 3 % "
+            "| Val min % | Qualifies |", "|---|---|---|---:|---:|---|---:|---:|:---:|"]
+    for name, c in search.ROUNDS[round_name]["candidates"].items():
         kw = c["config"]["model_kwargs"]
-        layout = f"`{kw['spec']}`, head {kw['head']}"
+        start = f"| {name} | `{kw['spec']}`, head {kw['head']} | {recipe_change(c['config'])} |"
         if name in v["rows"]:
             r = v["rows"][name]
-            rows.append(f"| {name} | {layout} | {r['params']:,} | {r['macs']:,} | 1-4 | {r['mean']:.3f} | {r['min']:.2f} | "
+            rows.append(f"{start} {r['params']:,} | {r['macs']:,} | 1-4 | {r['mean']:.3f} | {r['min']:.2f} | "
                         f"{'yes' if name in v['qualified'] else 'no'} |")
         else:
-            rows.append(f"| {name} | {layout} | | | {'incomplete' if name in ran else 'not run'} | | | |")
+            rows.append(f"{start} | | {'incomplete' if name in ran else 'not run'} | | | |")
     rows += ["", f"Rule, written before the runs: {v['rule']}", "",
              f"Verdict: {v['chosen'] or 'no candidate qualifies'}"
              + (f" (the highest mean: {v['fallback']})." if v["fallback"] else ".")]
@@ -518,7 +541,8 @@ def readme_blocks(repo: str | None = None) -> dict:
 
 def tuning_blocks() -> dict:
     return {"tuning": tuning_table(), "averaging": averaging_table(), "validation": validation_table(),
-            "round7": round7_table(), "round7_test": seed_table(round7_test_records()), "sizes": sizes_table()}
+            **{name: round_table(name) for name in ("round7", "round8", "round9")},
+            "round7_test": seed_table(round_test_records("round7")), "sizes": sizes_table()}
 
 
 def generated_blocks(repo: str | None = None) -> dict:

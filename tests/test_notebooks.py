@@ -157,7 +157,7 @@ def test_round7_verdict_and_its_test_runs():
     import search
     verdict = search.verdict("round7")
     assert verdict["chosen"] is None and verdict["fallback"] == "narrow4168"     # what TUNING.md says
-    runs = report.round7_test_records()
+    runs = report.round_test_records("round7")
     config = search.ROUNDS["round7"]["candidates"][verdict["fallback"]]["config"]
     assert sorted(r["seed"] for r in runs) == [1, 2, 3, 4, 5]
     for r in runs:
