@@ -261,13 +261,26 @@ def public_table(step: int = 6) -> str:
         name = "**this project: Model6**" if params == utils.count_params(models.Model6()) else "this project, narrower"
         rows.append(f"| {name} | {params:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
                     f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
-    other = round_test_records("round7")
-    if other:
+    for round_name, other in tested_picks().items():
         lasts = pooled_last(other)
-        rows.append(f"| this project, round 7's best (`{other[0]['model_kwargs']['spec']}`) | {other[0]['params']:,} | "
-                    f"last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; {sum(map(utils.meets_target, other))} of "
-                    f"{len(other)} seeds meet the target | {len(other)} |")
+        rows.append(f"| this project, {round_label(round_name)}'s pick (`{other[0]['model_kwargs']['spec']}`"
+                    f"{', ' + recipe_change(other[0]) if recipe_change(other[0]) != 'none' else ''}) | "
+                    f"{other[0]['params']:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
+                    f"{sum(map(utils.meets_target, other))} of {len(other)} seeds meet the target | {len(other)} |")
     return "\n".join(rows)
+
+
+SEARCH_ROUNDS = ("round7", "round8", "round9")
+
+
+def round_label(round_name: str) -> str:
+    return round_name.replace("round", "round ")
+
+
+def tested_picks() -> dict[str, list[dict]]:
+    """Round -> the test-set runs of the candidate its rule sent there (rounds that sent one)."""
+    picks = {name: round_test_records(name) for name in SEARCH_ROUNDS}
+    return {name: records for name, records in picks.items() if records}
 
 
 def plot_frontier(path=FRONTIER, step: int = 6) -> Path | None:
@@ -284,11 +297,10 @@ def plot_frontier(path=FRONTIER, step: int = 6) -> Path | None:
     ax.plot(sizes, [min(pooled_last(groups[s])) for s in sizes], "s--", label="this recipe: worst of last 3 over seeds")
     ax.scatter([p["params"] for p in PUBLIC], [min(p["shown"]) for p in PUBLIC], marker="*", s=120, color="C3",
                label="public solutions: worst epoch shown (1 run each)", zorder=3)
-    other = round_test_records("round7")
-    if other:
+    for (round_name, other), color in zip(tested_picks().items(), ("C2", "C4", "C5")):
         lasts = pooled_last(other)
-        ax.plot([other[0]["params"]] * 2, [mean(lasts), min(lasts)], "D", color="C2",
-                label=f"round 7's best layout: mean and worst ({len(other)} seeds)")
+        ax.plot([other[0]["params"]] * 2, [mean(lasts), min(lasts)], "D", color=color,
+                label=f"{round_label(round_name)}'s pick: mean and worst ({len(other)} seeds)")
     ax.axhline(utils.TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{utils.TARGET_ACC}% target")
     ax.set(xlabel="parameters", ylabel="test accuracy (%)", title="How far down the recipe holds")
     ax.grid(alpha=0.3)
@@ -425,7 +437,12 @@ def benchmark_table(path: Path) -> list[str]:
                          f"{b[key] / b['dataloader_img_s']:.2f}x |")
     lines.append(f"| test-set evaluation (inference_mode, batch 2000) | {b['eval_img_s']:,} | | |")
     if "graphed_img_s" in b:
-        lines += ["", f"The graphed step is {b['graphed_img_s'] / b['fast_img_s']:.1f} times the eager fast path."]
+        lines += ["", f"The graphed step is {b['graphed_img_s'] / b['fast_img_s']:.1f} times the eager fast path"
+                  + (f" ({b['graphed_repeatable_img_s'] / b['fast_img_s']:.1f} times with cuDNN's deterministic algorithms)."
+                     if "graphed_repeatable_img_s" in b else ".")]
+    current = utils.count_params(models.Model6())
+    if b["params"] != current:
+        lines += [f"(Measured with the Model6 of the time, {b['params']:,} parameters; today's has {current:,}.)"]
     if "full_training" in b:
         t = b["full_training"]
         lines += [f"Step 6 as its notebook trains it (15 epochs, seed 1, weight average included"
@@ -455,7 +472,7 @@ def recipe_change(config: dict) -> str:
     import search
     base, changes = search.STEP6_RECIPE, []
     if config["optimizer"] != base["optimizer"]:
-        changes.append(f"weight decay {config['optimizer']['weight_decay']:g}")
+        changes.append(f"weight decay {config['optimizer']['weight_decay']:.0e}".replace("e-0", "e-"))
     sched = config.get("lr_schedule", base["lr_schedule"])
     for key, label in (("max_lr", "peak rate"), ("pct_start", "warm-up share")):
         if sched[key] != base["lr_schedule"][key]:
@@ -541,8 +558,9 @@ def readme_blocks(repo: str | None = None) -> dict:
 
 def tuning_blocks() -> dict:
     return {"tuning": tuning_table(), "averaging": averaging_table(), "validation": validation_table(),
-            **{name: round_table(name) for name in ("round7", "round8", "round9")},
-            "round7_test": seed_table(round_test_records("round7")), "sizes": sizes_table()}
+            **{name: round_table(name) for name in SEARCH_ROUNDS},
+            **{f"{name}_test": seed_table(records) for name, records in tested_picks().items()},
+            "sizes": sizes_table()}
 
 
 def generated_blocks(repo: str | None = None) -> dict:

@@ -153,13 +153,16 @@ def test_size_sweep_is_the_final_recipe_with_narrower_widths():
     assert all(r["params"] < record["params"] for r in runs)
 
 
-def test_round7_verdict_and_its_test_runs():
+@pytest.mark.parametrize("round_name, fallback, test_seeds", [
+    ("round7", "narrow4168", range(1, 6)), ("round8", "n_wd3e-4", ()), ("round9", "w4916_wd3e-4_scale", range(1, 11))])
+def test_search_verdicts_and_their_test_runs(round_name, fallback, test_seeds):
     import search
-    verdict = search.verdict("round7")
-    assert verdict["chosen"] is None and verdict["fallback"] == "narrow4168"     # what TUNING.md says
-    runs = report.round_test_records("round7")
-    config = search.ROUNDS["round7"]["candidates"][verdict["fallback"]]["config"]
-    assert sorted(r["seed"] for r in runs) == [1, 2, 3, 4, 5]
+    verdict = search.verdict(round_name)
+    assert verdict["chosen"] is None and verdict["fallback"] == fallback     # what TUNING.md says
+    assert set(verdict["rows"]) == set(search.ROUNDS[round_name]["candidates"])    # every candidate ran
+    runs = report.round_test_records(round_name)
+    config = search.ROUNDS[round_name]["candidates"][verdict["fallback"]]["config"]
+    assert sorted(r["seed"] for r in runs) == list(test_seeds)
     for r in runs:
         assert r["model"] == "Net" and r["model_kwargs"] == config["model_kwargs"] and r["holdout"] == 0
         assert all(r[k] == config[k] for k in ("epochs", "batch_size", "optimizer", "lr_schedule", "augment", "ema_decay"))
