@@ -425,11 +425,11 @@ PATHS = (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
 def benchmark_table(path: Path) -> list[str]:
     b = json.loads(path.read_text())
     where = b.get("device_name") or f"{b['device']} ({b['threads']} threads)"
-    step = b.get("step") or ("step 6's, with the weight average" if "full_training" in b   # written before "step" was
-                             else "plain SGD with momentum, no weight average (an earlier version of the benchmark)")
-    lines = [f"**{where}**, torch {b['torch']}: `python scripts/benchmark.py` (batch {b['batch_size']}, {b['batches']} timed "
-             f"batches x {b['repeats']} repeats, medians; Model6, {b['params']:,} parameters, {b['macs']:,} multiply-adds "
-             f"per image; the training step: {step}), from `{path.relative_to(ROOT)}`:", "",
+    step = ("step 6's, with the weight average" if b.get("step") or "full_training" in b
+            else "plain SGD with momentum, no weight average (an earlier version of the benchmark)")
+    lines = [f"**{where}**, torch {b['torch']}, `{path.relative_to(ROOT)}` (batch {b['batch_size']}, {b['batches']} "
+             f"batches x {b['repeats']} repeats, medians; Model6, {b['params']:,} parameters, {b['macs']:,} MACs per image; "
+             f"the training step: {step}):", "",
              "| Data path | Images/s | ms per step | vs (a) |", "|---|---:|---:|---:|"]
     for key, label in PATHS:
         if key in b:
@@ -482,9 +482,10 @@ def recipe_change(config: dict) -> str:
     if config.get("ema_decay", base["ema_decay"]) != base["ema_decay"]:
         changes.append(f"weight average {config['ema_decay']:g}")
     augment = config.get("augment", base["augment"])
-    if augment != base["augment"]:
-        changes.append(f"±{augment['degrees']}°, ±{augment['shift']} px" +
-                       (f", scale ±{augment['scale']:.0%}" if augment.get("scale") else ""))
+    if (augment["degrees"], augment["shift"]) != (base["augment"]["degrees"], base["augment"]["shift"]):
+        changes.append(f"±{augment['degrees']}°, ±{augment['shift']} px")
+    if augment.get("scale"):
+        changes.append(f"scale ±{augment['scale']:.0%}")
     return ", ".join(changes) or "none"
 
 
