@@ -471,7 +471,7 @@ def recipe_change(config: dict) -> str:
     """What a search candidate changes in step 6's recipe (round 7's), in words."""
     import search
     base, changes = search.STEP6_RECIPE, []
-    if config["optimizer"] != base["optimizer"]:
+    if config["optimizer"]["weight_decay"] != base["optimizer"]["weight_decay"]:
         changes.append(f"weight decay {config['optimizer']['weight_decay']:.0e}".replace("e-0", "e-"))
     sched = config.get("lr_schedule", base["lr_schedule"])
     for key, label in (("max_lr", "peak rate"), ("pct_start", "warm-up share")):
