@@ -36,6 +36,12 @@ def separable_conv(c_in, c_out):
                          nn.ReLU(), nn.BatchNorm2d(c_out))
 
 
+def factorised_conv(c_in, c_out):
+    """A 3x3 conv factorised: 3x1 then 1x3 (no nonlinearity between) -> ReLU -> BatchNorm."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, (3, 1), bias=False), nn.Conv2d(c_out, c_out, (1, 3), bias=False),
+                         nn.ReLU(), nn.BatchNorm2d(c_out))
+
+
 class Candidate(nn.Module):
     def __init__(self, b1=(8, 12), t=8, b2=(12, 16, 24), separable=(), pad=(), tail_nopad=(), expand=0,
                  act="relu", bn_first=False, b2_padding=0):
@@ -81,7 +87,8 @@ class Net(nn.Module):
     """A network written as a string, for searching where the parameters sit (round 7 on).
 
     Tokens, in order: cN a 3x3 conv to N channels (no padding), pN the same padded (size kept),
-    sN a depthwise-separable 3x3 (no padding), tN a 1x1 conv, M a 2x2 max-pool; each conv is
+    sN a depthwise-separable 3x3 (no padding), fN a 3x3 factorised into 3x1 and 1x3 (no padding),
+    tN a 1x1 conv, M a 2x2 max-pool; each conv is
     followed by ReLU and BatchNorm. The head: "gap" averages the map and a 1x1 conv (with bias)
     gives the 10 classes, as Model6 does; "conv3" ends with a bare 3x3 conv to 10 channels (no
     BatchNorm, no bias) and averages what is left of the map.
@@ -95,8 +102,8 @@ class Net(nn.Module):
             if kind == "M":
                 layers.append(nn.MaxPool2d(2))
                 continue
-            if kind == "s":
-                layers.append(separable_conv(c, width))
+            if kind in "sf":
+                layers.append((separable_conv if kind == "s" else factorised_conv)(c, width))
             else:
                 layers.append(unit(c, width, kernel=1 if kind == "t" else 3, padding=int(kind == "p")))
             c = width

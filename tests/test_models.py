@@ -39,3 +39,13 @@ def test_tuning_candidates_build_and_run():
     assert padded.eval()(torch.randn(3, 1, 28, 28)).shape == (3, 10)
     assert utils.receptive_field_table(padded)[-3]["output"] == (24, 12, 12)   # the last conv, before the pool
     assert utils.count_macs(padded) > utils.count_macs(candidates.Candidate())
+
+
+def test_net_layouts_from_strings():
+    plain, factorised = candidates.Net("c6 c8 M t6 c10 c14 c18"), candidates.Net("c6 c8 M t6 c10 f14 f18")
+    # Model6's layout at these widths is the same network, parameter for parameter
+    assert [p.shape for p in plain.parameters()] == [p.shape for p in models.Model6(widths=(6, 8, 6, 10, 14, 18)).parameters()]
+    # a factorised 3x3 shrinks the map and grows the receptive field as a 3x3 does
+    assert utils.receptive_field_table(factorised)[-3]["output"] == (18, 6, 6)
+    assert [r["rf"] for r in utils.receptive_field_table(factorised)][-3] == utils.receptive_field_table(plain)[-3]["rf"]
+    assert factorised.eval()(torch.randn(3, 1, 28, 28)).shape == (3, 10)
