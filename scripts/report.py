@@ -270,7 +270,7 @@ def public_table(step: int = 6) -> str:
     return "\n".join(rows)
 
 
-SEARCH_ROUNDS = ("round7", "round8", "round9")
+SEARCH_ROUNDS = ("round7", "round8", "round9", "round10")
 
 
 def round_label(round_name: str) -> str:
@@ -477,6 +477,8 @@ def recipe_change(config: dict) -> str:
     for key, label in (("max_lr", "peak rate"), ("pct_start", "warm-up share")):
         if sched[key] != base["lr_schedule"][key]:
             changes.append(f"{label} {sched[key]:g}")
+    if "max_momentum" in sched:       # OneCycleLR's default cycle: 0.85-0.95
+        changes.append(f"momentum {sched['base_momentum']:g}-{sched['max_momentum']:g}")
     if config.get("batch_size", base["batch_size"]) != base["batch_size"]:
         changes.append(f"batch {config['batch_size']}")
     if config.get("ema_decay", base["ema_decay"]) != base["ema_decay"]:
