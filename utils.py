@@ -555,6 +555,8 @@ class CudaGraphStep(TrainStep):
                 self.optimizer.zero_grad(set_to_none=True)
                 with torch.cuda.graph(graph):
                     self._body()
+            # kept referenced: an eager step in between sets p.grad to None, and every replay still
+            # writes the gradients into these buffers
             self.graph, self.graph_grads = graph, [p.grad for p in self.params]
         finally:
             with torch.no_grad():

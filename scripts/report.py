@@ -256,17 +256,18 @@ def public_table(step: int = 6) -> str:
     rows = ["| Solution | Params | What it shows (test %) | Seeds shown |", "|---|---:|---|:---:|"]
     for p in PUBLIC:
         rows.append(f"| public: {p['recipe']} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
-    for params, records in size_groups(step).items():
+    def row(name: str, records: list[dict]) -> str:
         lasts = pooled_last(records)
-        name = "**this project: Model6**" if params == utils.count_params(models.Model6()) else "this project, narrower"
-        rows.append(f"| {name} | {params:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
-                    f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
-    for round_name, other in tested_picks().items():
-        lasts = pooled_last(other)
-        rows.append(f"| this project, {round_label(round_name)}'s pick (`{other[0]['model_kwargs']['spec']}`"
-                    f"{', ' + recipe_change(other[0]) if recipe_change(other[0]) != 'none' else ''}) | "
-                    f"{other[0]['params']:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
-                    f"{sum(map(utils.meets_target, other))} of {len(other)} seeds meet the target | {len(other)} |")
+        return (f"| {name} | {records[0]['params']:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
+                f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
+
+    for params, records in size_groups(step).items():
+        rows.append(row("**this project: Model6**" if params == utils.count_params(models.Model6())
+                        else "this project, narrower", records))
+    for round_name, records in tested_picks().items():
+        change = recipe_change(records[0])
+        rows.append(row(f"this project, {round_label(round_name)}'s pick (`{records[0]['model_kwargs']['spec']}`"
+                        f"{', ' + change if change != 'none' else ''})", records))
     return "\n".join(rows)
 
 

@@ -46,6 +46,6 @@ def test_net_layouts_from_strings():
     # Model6's layout at these widths is the same network, parameter for parameter
     assert [p.shape for p in plain.parameters()] == [p.shape for p in models.Model6(widths=(6, 8, 6, 10, 14, 18)).parameters()]
     # a factorised 3x3 shrinks the map and grows the receptive field as a 3x3 does
-    assert utils.receptive_field_table(factorised)[-3]["output"] == (18, 6, 6)
-    assert [r["rf"] for r in utils.receptive_field_table(factorised)][-3] == utils.receptive_field_table(plain)[-3]["rf"]
+    last_conv, plain_last_conv = utils.receptive_field_table(factorised)[-3], utils.receptive_field_table(plain)[-3]
+    assert last_conv["output"] == (18, 6, 6) and last_conv["rf"] == plain_last_conv["rf"]
     assert factorised.eval()(torch.randn(3, 1, 28, 28)).shape == (3, 10)
