@@ -2,15 +2,15 @@
 """How fast can step 6 train here? Its training step timed on each data path, side by side, in one process.
 
   (a) dataloader: torchvision-style Dataset + DataLoader + per-image PIL transforms
-  (b) fast:       utils.TensorLoader, the notebooks' default: one tensor on the device,
+  (b) fast:       utils.TensorLoader, the notebooks' data path: one tensor on the device,
                   slicing, batched affine augmentation
   (c) floor:      the same step on batches prepared in memory beforehand (no data work)
-  (d) graphed:    on CUDA only: the fast path with each step a replayed CUDA graph
-                  (utils.CudaGraphStep, what training uses there), its convolutions autotuned by cuDNN
+  (d) graphed:    on CUDA only: the fast path with each update a replayed CUDA graph
+                  (s7.gpu.CudaGraph, what utils.train uses there), its convolutions autotuned by cuDNN
   (d') the same with cuDNN's deterministic algorithms (cudnn_autotune=False)
 
-The step is step 6's, read from its notebook's parameters cell: Model6, its optimizer, batch size,
-augmentation and weight average. Each path trains over the same number of batches after a
+The step is notebook 6's, read from its parameters cell: Model6, its SGD, batch size, augmentation
+and weight average, trained by utils.train. Each path trains over the same number of batches after a
 warm-up, repeated; the table gives medians in images per second. Then the test-set evaluation
 throughput and, with --train, one full step-6 training (15 epochs) timed on this device.
 The last line is one JSON object.
@@ -22,7 +22,6 @@ import itertools
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,8 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run    # noqa: E402  (scripts/run.py: the notebooks' parameters)
 import utils  # noqa: E402
 from models import Model6  # noqa: E402
+from recipe import Recipe  # noqa: E402
+from s7.gpu import CudaGraph  # noqa: E402
+from s7.pil_loader import dataloader  # noqa: E402
 
-STEP = 6
+NOTEBOOK = 6
 
 
 def sync(device):
@@ -43,18 +45,30 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def time_training(step, batches, n_batches, warmup, device) -> float:
-    """Images per second over n_batches training steps (a utils.TrainStep) drawn from `batches`."""
-    step.model.train()
-    for x, y in itertools.islice(batches, warmup):
-        step(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
+def time_training(run: dict, batches, n_batches, warmup, device) -> float:
+    """Images per second of utils.train over n_batches batches drawn from `batches`; `run` holds
+    train()'s model, optimizer, weight average and graph."""
+    seen = []
+
+    def counted(n):
+        for x, y in itertools.islice(batches, n):
+            seen.append(len(y))
+            yield x, y
+    utils.train(loader=counted(warmup), device=device, desc="warm-up", **run)
     sync(device)
-    start, seen = time.perf_counter(), 0
-    for x, y in itertools.islice(batches, n_batches):
-        step(x.to(device, non_blocking=True), y.to(device, non_blocking=True))
-        seen += len(y)
+    start, seen[:] = time.perf_counter(), []
+    utils.train(loader=counted(n_batches), device=device, desc="timed", **run)
     sync(device)
-    return seen / (time.perf_counter() - start)
+    return sum(seen) / (time.perf_counter() - start)
+
+
+def graphed_run(model, params, cudnn_autotune: bool) -> dict:
+    """train()'s arguments for a copy of the model with its own SGD, weight average and CudaGraph."""
+    import copy
+    model = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), **params["OPTIMIZER"])
+    return dict(model=model, optimizer=optimizer, average=utils.WeightAverage(model, params["EMA_DECAY"]),
+                graph=CudaGraph(cudnn_autotune=cudnn_autotune))
 
 
 def endless(loader):
@@ -63,20 +77,19 @@ def endless(loader):
 
 
 def full_training(params: dict, device, root) -> dict:
-    """Step 6 as its notebook trains it (15 epochs, seed 1, the test set) on `device`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        exp = utils.Experiment(Model6, step=STEP, seed=params["SEED"], epochs=params["EPOCHS"],
-                               batch_size=params["BATCH_SIZE"], optimizer=params["OPTIMIZER"],
-                               lr_schedule=params["LR_SCHEDULE"], augment=params["AUGMENT"],
-                               ema_decay=params["EMA_DECAY"], out_dir=tmp, data_root=root, device=str(device))
-        start = time.perf_counter()
-        history = exp.fit()
-        sync(device)
-        wall = time.perf_counter() - start
+    """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through scripts/recipe.py."""
+    run = Recipe(Model6, notebook=NOTEBOOK, seed=params["SEED"], epochs=params["EPOCHS"],
+                 batch_size=params["BATCH_SIZE"], optimizer={"name": "SGD", **params["OPTIMIZER"]},
+                 lr_schedule={"name": "OneCycleLR", **params["LR_SCHEDULE"]}, augment=params["AUGMENT"],
+                 ema_decay=params["EMA_DECAY"], data_root=root, device=str(device))
+    start = time.perf_counter()
+    history = run.fit()
+    sync(device)
+    wall = time.perf_counter() - start
     last = history["test_acc"][-3:]
     return {"train_seconds": round(sum(history["seconds"]), 2), "wall_seconds": round(wall, 2),
             "last3_test_acc": last, "meets_target": min(last) >= utils.TARGET_ACC,
-            "graphed": isinstance(exp.step, utils.CudaGraphStep) and exp.step.graph is not None}
+            "graphed": run.graph is not None and run.graph.graph is not None}
 
 
 def main(argv=None):
@@ -90,7 +103,7 @@ def main(argv=None):
     p.add_argument("--data-root", help="folder holding MNIST/raw/ (default $MNIST_ROOT, else ./data)")
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
-    params = run.notebook_parameters(STEP)
+    params = run.notebook_parameters(NOTEBOOK)
     batch_size = args.batch_size or params["BATCH_SIZE"]
     augment = params["AUGMENT"]
     n_batches = args.batches or (80 if args.quick else 200)
@@ -102,16 +115,16 @@ def main(argv=None):
     images, labels = utils.load_mnist_tensors(True, args.data_root)
     test_x, test_y = utils.load_mnist_tensors(False, args.data_root)
     model = Model6().to(device)
-    optimizer = utils.build_optimizer(model, params["OPTIMIZER"])
+    optimizer = torch.optim.SGD(model.parameters(), **params["OPTIMIZER"])
     average = utils.WeightAverage(model, params["EMA_DECAY"])
-    eager = utils.TrainStep(model, optimizer, average=average)
+    eager = dict(model=model, optimizer=optimizer, average=average)
     totals = {"params": utils.count_params(model), "macs": utils.count_macs(model)}
 
     workers = min(2, threads)
     loaders = {
-        "dataloader": utils.dataloader(images, labels, batch_size, True, augment, seed=0),
-        "dataloader_workers": utils.dataloader(images, labels, batch_size, True, augment, seed=0,
-                                               num_workers=workers, persistent_workers=True),
+        "dataloader": dataloader(images, labels, batch_size, True, augment, seed=0),
+        "dataloader_workers": dataloader(images, labels, batch_size, True, augment, seed=0,
+                                         num_workers=workers, persistent_workers=True),
         "fast": utils.TensorLoader(images, labels, batch_size, True, augment, device, seed=0),
     }
     # the floor: the fast path's batches, made before the clock starts
@@ -119,16 +132,17 @@ def main(argv=None):
     paths = ["dataloader", "dataloader_workers", "fast", "floor"]
     graphed = {}
     if device.type == "cuda":
-        graphed = {"graphed": utils.CudaGraphStep(model, optimizer, average=average, cudnn_autotune=True),
-                   "graphed_repeatable": utils.CudaGraphStep(model, optimizer, average=average)}
+        # one graph per variant, each over its own copy of the run (a graph binds to one model and optimizer)
+        graphed = {name: graphed_run(model, params, autotune)
+                   for name, autotune in (("graphed", True), ("graphed_repeatable", False))}
         paths += list(graphed)
     results = {name: [] for name in paths}
     for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
         for name in ("dataloader", "dataloader_workers", "fast"):
             results[name].append(time_training(eager, endless(loaders[name]), n_batches, warmup, device))
         results["floor"].append(time_training(eager, iter(prepared), n_batches, warmup, device))
-        for name, step in graphed.items():
-            results[name].append(time_training(step, endless(loaders["fast"]), n_batches, warmup, device))
+        for name, graphed_train in graphed.items():
+            results[name].append(time_training(graphed_train, endless(loaders["fast"]), n_batches, warmup, device))
 
     eval_loader = utils.TensorLoader(test_x, test_y, 2000, device=device)
     eval_runs = []
@@ -144,7 +158,7 @@ def main(argv=None):
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device} ({threads} threads)"
     print(f"Model6: {totals['params']:,} parameters, {totals['macs']:,} multiply-adds per image; {name}, "
           f"batch {batch_size}, {n_batches} timed batches x {args.repeats} repeats, augmentation {augment}, "
-          f"optimizer {params['OPTIMIZER']['name']} with a weight average\n")
+          f"SGD with a weight average\n")
     print(f"{'path':<44}{'median img/s':>14}{'ms/step':>9}{'vs (a)':>9}{'vs floor':>10}")
     labels_ = {"dataloader": "(a) Dataset + DataLoader + PIL", "dataloader_workers": f"(a') the same, {workers} workers",
                "fast": "(b) fast tensor path", "floor": "(c) compute floor (no data work)",
@@ -170,14 +184,14 @@ def main(argv=None):
               "dataloader_workers_img_s": round(med["dataloader_workers"]), "workers": workers,
               "threads": threads, "batch_size": batch_size, "batches": n_batches, "repeats": args.repeats,
               "params": totals["params"], "macs": totals["macs"], "torch": torch.__version__,
-              "step": f"step {STEP}'s: {params['OPTIMIZER']['name']} as its notebook sets it, with the weight average"}
+              "step": f"notebook {NOTEBOOK}'s: SGD as its notebook sets it, with the weight average"}
     if "graphed" in med:
         record["graphed_img_s"] = round(med["graphed"])
         record["graphed_repeatable_img_s"] = round(med["graphed_repeatable"])
     if args.train:
         record["full_training"] = full_training(params, device, args.data_root)
         t = record["full_training"]
-        print(f"\nstep 6, {params['EPOCHS']} epochs as its notebook trains them: {t['train_seconds']:.1f} s of training "
+        print(f"\nnotebook 6, {params['EPOCHS']} epochs as its notebook trains them: {t['train_seconds']:.1f} s of training "
               f"({t['wall_seconds']:.1f} s with evaluation); last 3 test % {t['last3_test_acc']}: "
               f"{'target met' if t['meets_target'] else 'target MISSED'}")
     if args.out:

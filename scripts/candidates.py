@@ -1,5 +1,5 @@
-"""Architectures tried on the validation split against Model6 and not adopted (see the README's
-tuning table). They live here, not in models.py, which holds only the six steps' models;
+"""Architectures tried on the validation split against Model6 and not adopted (see the round
+tables in TUNING.md). They live here, not in models.py, which holds only the six steps' models;
 `python scripts/tune.py NAME --model Candidate --config '{"model_kwargs": {...}, ...}'` runs them.
 
 Candidate is Model6's layout with knobs: the widths of block 1, the 1x1 transition and block 2,
@@ -88,8 +88,9 @@ class Net(nn.Module):
 
     Tokens, in order: cN a 3x3 conv to N channels (no padding), pN the same padded (size kept),
     sN a depthwise-separable 3x3 (no padding), fN a 3x3 factorised into 3x1 and 1x3 (no padding),
-    tN a 1x1 conv, M a 2x2 max-pool; each conv is
-    followed by ReLU and BatchNorm. The head: "gap" averages the map and a 1x1 conv (with bias)
+    tN a 1x1 conv, M a 2x2 max-pool, rN the conv before it applied N more times with the same
+    weights (it must keep its channel count; each application has its own ReLU and BatchNorm, so
+    the repeats add 2 parameters a channel each); each conv is followed by ReLU and BatchNorm. The head: "gap" averages the map and a 1x1 conv (with bias)
     gives the 10 classes, as Model6 does; "conv3" ends with a bare 3x3 conv to 10 channels (no
     BatchNorm, no bias) and averages what is left of the map.
     """
@@ -101,6 +102,12 @@ class Net(nn.Module):
             kind, width = token[0], int(token[1:] or 0)
             if kind == "M":
                 layers.append(nn.MaxPool2d(2))
+                continue
+            if kind == "r":
+                shared = layers[-1][0]                     # the previous unit's convolution, weights and all
+                if not isinstance(shared, nn.Conv2d) or shared.in_channels != shared.out_channels:
+                    raise ValueError(f"{token}: the conv before it must keep its channel count")
+                layers += [nn.Sequential(shared, nn.ReLU(), nn.BatchNorm2d(c)) for _ in range(width)]
                 continue
             if kind in "sf":
                 layers.append((separable_conv if kind == "s" else factorised_conv)(c, width))

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Re-run a step of the series headlessly, or regenerate the README from results/.
+"""Re-run a notebook of the series headlessly, or regenerate the README from results/.
 
-  python scripts/run.py --step 1                 # execute S7_Model_1.ipynb, update it and results/
-  python scripts/run.py --all --quick --out DIR  # smoke-run every notebook into DIR
-  python scripts/run.py --step 6 --seed 1234 --out /tmp/x
-  python scripts/run.py --step 6 --seeds 1 2 3 4 5   # -> results/seeds/S7_Model_6_seed<S>.json
-  python scripts/run.py --step 6 --validate      # hold out 5,000 training images -> results/validation/
+  python scripts/run.py --notebook 1                 # execute S7_Model_1.ipynb, update it and results/
+  python scripts/run.py --all --quick --out DIR      # smoke-run every notebook into DIR
+  python scripts/run.py --notebook 6 --seed 1234 --out /tmp/x
+  python scripts/run.py --notebook 6 --seeds 1 2 3 4 5   # -> results/seeds/S7_Model_6_seed<S>.json
+  python scripts/run.py --notebook 6 --validate      # hold out 5,000 training images -> results/validation/
   python scripts/run.py --report                 # README tables and plot, notebooks' Results cells
 
 The notebook is the recipe: this runner executes it through a Jupyter kernel, overriding only
@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-STEPS = range(1, 7)
+NOTEBOOKS = range(1, 7)
 HOLDOUT = 5000          # validation split: the last 5,000 training images
 
 
@@ -32,17 +32,17 @@ class RunError(Exception):
     """A one-line error for the user."""
 
 
-def notebook_path(step: int) -> Path:
-    return ROOT / f"S7_Model_{step}.ipynb"
+def notebook_path(notebook: int) -> Path:
+    return ROOT / f"S7_Model_{notebook}.ipynb"
 
 
-def notebook_parameters(step: int) -> dict:
+def notebook_parameters(notebook: int) -> dict:
     """The recipe: the values the notebook's cell tagged "parameters" assigns, as a dict."""
     import json
-    cells = json.loads(notebook_path(step).read_text())["cells"]
+    cells = json.loads(notebook_path(notebook).read_text())["cells"]
     cell = next((c for c in cells if "parameters" in c["metadata"].get("tags", [])), None)
     if cell is None:
-        raise RunError(f"{notebook_path(step).name} has no cell tagged 'parameters'")
+        raise RunError(f"{notebook_path(notebook).name} has no cell tagged 'parameters'")
     values: dict = {}
     exec("".join(cell["source"]), {}, values)
     return values
@@ -54,8 +54,8 @@ def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> 
         params["SEED"] = seed
     if epochs is not None:
         params["EPOCHS"] = epochs
-    if quick:
-        params["QUICK"] = True
+    if quick:                     # a smoke run: a small subset, one epoch
+        params.update(QUICK=True, EPOCHS=1)
     if validate:
         params["HOLDOUT"] = HOLDOUT
     return params
@@ -158,8 +158,8 @@ def check_data_root(data_root: str | None) -> str:
     return str(path)
 
 
-def run_step(step: int, args) -> dict:
-    """Execute one step's notebook and put its outputs where they belong; return its record."""
+def run_notebook(notebook: int, args) -> dict:
+    """Execute one notebook and put its outputs where they belong; return its record."""
     import nbformat
     import utils
     import report
@@ -168,36 +168,36 @@ def run_step(step: int, args) -> dict:
     records = []
     for seed in seeds:
         params = parameter_overrides(seed, args.epochs, args.quick, args.validate)
-        with tempfile.TemporaryDirectory(prefix=f"s7_step{step}_") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"s7_notebook{notebook}_") as tmp:
             tmp = Path(tmp)
-            print(f"== step {step}: executing {notebook_path(step).name} "
+            print(f"== notebook {notebook}: executing {notebook_path(notebook).name} "
                   f"({', '.join(f'{k}={v}' for k, v in params.items()) or 'as committed'})", file=sys.stderr)
-            nb = execute_notebook(notebook_path(step), params, tmp, echo=not args.silent)
-            produced = utils.results_path(step, tmp / "results")
+            nb = execute_notebook(notebook_path(notebook), params, tmp, echo=not args.silent)
+            produced = utils.results_path(notebook, tmp / "results")
             if not produced.exists():
-                raise RunError(f"{notebook_path(step).name} ran but wrote no {produced.name}")
+                raise RunError(f"{notebook_path(notebook).name} ran but wrote no {produced.name}")
             record = utils.load_results(produced)
             records.append(record)
             dest = Path(args.out) if args.out else utils.RESULTS_DIR
             if args.seeds:
                 dest = dest / "seeds"
                 dest.mkdir(parents=True, exist_ok=True)
-                shutil.copy(produced, dest / f"S7_Model_{step}_seed{seed}.json")
+                shutil.copy(produced, dest / f"S7_Model_{notebook}_seed{seed}.json")
             elif args.validate:
                 dest = dest / "validation" if not args.out else dest
                 dest.mkdir(parents=True, exist_ok=True)
-                shutil.copy(produced, utils.results_path(step, dest))
+                shutil.copy(produced, utils.results_path(notebook, dest))
             else:
                 dest.mkdir(parents=True, exist_ok=True)
                 for suffix in (".json", ".pt"):
-                    shutil.copy(utils.results_path(step, tmp / "results", suffix),
-                                utils.results_path(step, dest, suffix))
+                    shutil.copy(utils.results_path(notebook, tmp / "results", suffix),
+                                utils.results_path(notebook, dest, suffix))
                 report.fill_results_cell(nb, record)
                 clean_outputs(nb)
-                nb_dest = Path(args.out) / notebook_path(step).name if args.out else notebook_path(step)
+                nb_dest = Path(args.out) / notebook_path(notebook).name if args.out else notebook_path(notebook)
                 nbformat.write(nb, nb_dest)
         s = utils.summarize(record)
-        print(f"step {step} seed {record['seed']}: params {s['params']:,}, best {s['split']} {s['best_eval']:.2f}%, "
+        print(f"notebook {notebook} seed {record['seed']}: params {s['params']:,}, best {s['split']} {s['best_eval']:.2f}%, "
               f"last 3 {', '.join(f'{a:.2f}' for a in s['last'])}  ->  {dest}")
     return records[-1]
 
@@ -210,8 +210,8 @@ class OneLineParser(argparse.ArgumentParser):
 def parse_args(argv=None):
     p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--step", type=int, help="the step to run, 1-6")
-    what.add_argument("--all", action="store_true", help="run steps 1-6 in order")
+    what.add_argument("--notebook", type=int, help="the notebook to run, 1-6 (S7_Model_N.ipynb)")
+    what.add_argument("--all", action="store_true", help="run notebooks 1-6 in order")
     what.add_argument("--report", action="store_true",
                       help="regenerate the README tables and plot and the notebooks' Results cells from results/")
     p.add_argument("--seed", type=int, help="override the notebook's seed")
@@ -224,8 +224,8 @@ def parse_args(argv=None):
     p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
     p.add_argument("--silent", action="store_true", help="do not echo the notebook's output")
     args = p.parse_args(argv)
-    if args.step is not None and args.step not in STEPS:
-        p.error(f"unknown step {args.step}: choose 1-6")
+    if args.notebook is not None and args.notebook not in NOTEBOOKS:
+        p.error(f"unknown notebook {args.notebook}: choose 1-6")
     for seed in ([args.seed] if args.seed is not None else []) + (args.seeds or []):
         if not 0 <= seed < 2**32:
             p.error(f"bad seed {seed}: use a whole number from 0 to 2**32 - 1")
@@ -245,8 +245,8 @@ def main(argv=None) -> int:
             report.main()
             return 0
         check_data_root(args.data_root)
-        for step in (STEPS if args.all else [args.step]):
-            run_step(step, args)
+        for notebook in (NOTEBOOKS if args.all else [args.notebook]):
+            run_notebook(notebook, args)
     except RunError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -4,9 +4,9 @@
   python scripts/tune.py nodrop_mild --model Model4 --config \
       '{"model_kwargs": {"dropout": 0.0}, "augment": {"degrees": 5, "shift": 1}, "optimizer": {...}, ...}'
 
---config holds keyword arguments of utils.Experiment (JSON); the last 5,000 training images are
+--config holds keyword arguments of scripts/recipe.py's Recipe (JSON); the last 5,000 training images are
 held out and evaluated on. --model names a class of models.py or of scripts/candidates.py (the
-architectures tried and not adopted). The README's tuning table is generated from these files.
+architectures tried and not adopted). TUNING.md's round tables are generated from these files.
 """
 import argparse
 import json
@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import candidates  # noqa: E402  (scripts/ is on sys.path when this file runs)
 import models      # noqa: E402
 import utils       # noqa: E402
+from recipe import Recipe  # noqa: E402
 
 HOLDOUT = 5000
 
@@ -29,7 +30,7 @@ def main(argv=None):
     p.add_argument("name", help="the variant's name: results/tuning/NAME.json")
     p.add_argument("--model", default="Model4", help="a class of models.py or scripts/candidates.py")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--config", required=True, help="JSON of utils.Experiment keyword arguments")
+    p.add_argument("--config", required=True, help="JSON of Recipe keyword arguments (scripts/recipe.py)")
     p.add_argument("--out", default=str(utils.RESULTS_DIR / "tuning"))
     args = p.parse_args(argv)
     model_cls = getattr(models, args.model, None) or getattr(candidates, args.model, None)
@@ -37,14 +38,13 @@ def main(argv=None):
         p.error(f"unknown model {args.model}: choose one of Model1 ... Model6, Candidate, Separable, Net")
     config = json.loads(args.config)
     with tempfile.TemporaryDirectory() as tmp:
-        exp = utils.Experiment(model_cls, step=0, seed=args.seed,
-                               holdout=config.pop("holdout", HOLDOUT), out_dir=tmp, **config)
-        exp.fit()
-        exp.save()
+        run = Recipe(model_cls, seed=args.seed, holdout=config.pop("holdout", HOLDOUT), **config)
+        run.fit()
+        run.save(tmp)          # notebook 0: a search run, not a notebook's
         Path(args.out).mkdir(parents=True, exist_ok=True)
         shutil.copy(utils.results_path(0, tmp), Path(args.out) / f"{args.name}.json")
-    s = utils.summarize(exp.record)
-    print(f"{args.name}: params {s['params']:,}, {exp.loaders.eval_split} last 3 {s['last']}")
+    s = utils.summarize(run.record)
+    print(f"{args.name}: params {s['params']:,}, {run.loaders.eval_split} last 3 {s['last']}")
 
 
 if __name__ == "__main__":

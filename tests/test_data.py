@@ -1,9 +1,13 @@
 import hashlib
+from pathlib import Path
 
 import pytest
 import torch
 
 import utils
+from s7.augment import affine, random_affine
+from s7.data_checks import MNISTDataError, data_root, ensure_mnist
+from s7.pixels import BACKGROUND
 
 
 def digest(path):
@@ -12,10 +16,10 @@ def digest(path):
 
 def test_data_root_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv("MNIST_ROOT", raising=False)
-    assert utils.data_root() == utils.Path("./data")
+    assert data_root() == Path("./data")
     monkeypatch.setenv("MNIST_ROOT", str(tmp_path))
-    assert utils.data_root() == tmp_path
-    assert utils.data_root("elsewhere") == utils.Path("elsewhere")
+    assert data_root() == tmp_path
+    assert data_root("elsewhere") == Path("elsewhere")
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -30,6 +34,15 @@ def test_loader_reads_idx_normalised(fake_root, fast):
     xb, yb = next(iter(loaders.train))
     assert xb.shape == (16, 1, 28, 28) and len(yb) == 16
     assert len(loaders.train) == 4 and loaders.eval_split == "test"
+
+
+def test_quick_loaders_take_the_first_images(fake_root, monkeypatch):
+    monkeypatch.setattr(utils, "QUICK_TRAIN", 40)
+    monkeypatch.setattr(utils, "QUICK_EVAL", 10)
+    loaders = utils.get_loaders(batch_size=16, root=fake_root, download=False, quick=True)
+    images, labels = utils.load_mnist_tensors(True, fake_root, download=False)
+    assert len(loaders.train.labels) == 40 and len(loaders.eval.labels) == 10
+    assert sorted(loaders.train.labels.tolist()) == sorted(labels[:40].tolist())
 
 
 def test_holdout_evaluates_on_end_of_training_set(fake_root):
@@ -51,27 +64,27 @@ def test_fast_path_reshuffles_each_epoch_reproducibly(fake_root):
 
 
 def test_augmentation_keeps_background_and_moves_ink():
-    x = torch.full((4, 1, 28, 28), utils.BACKGROUND)
+    x = torch.full((4, 1, 28, 28), BACKGROUND)
     x[:, :, 10:18, 12:16] = 2.8
     g = torch.Generator().manual_seed(0)
-    y = utils.random_affine(x, degrees=15, shift=3, generator=g)
+    y = random_affine(x, degrees=15, shift=3, generator=g)
     assert y.shape == x.shape
-    assert torch.allclose(y[:, :, 0, :], torch.tensor(utils.BACKGROUND))   # border stays blank
+    assert torch.allclose(y[:, :, 0, :], torch.tensor(BACKGROUND))   # border stays blank
     assert not torch.allclose(y, x)
-    same = utils.random_affine(x, degrees=0, shift=0, generator=g)
+    same = random_affine(x, degrees=0, shift=0, generator=g)
     assert torch.allclose(same, x, atol=1e-5)
 
 
 def test_scale_augmentation_grows_and_shrinks_the_digit():
-    x = torch.full((2, 1, 28, 28), utils.BACKGROUND)
+    x = torch.full((2, 1, 28, 28), BACKGROUND)
     x[:, :, 10:18, 10:18] = 2.8
     zero = torch.zeros(2)
-    y = utils.affine(x, zero, zero, zero, scale=torch.tensor([0.5, 2.0]))
+    y = affine(x, zero, zero, zero, scale=torch.tensor([0.5, 2.0]))
     ink = (y > 0).sum((1, 2, 3))
     assert ink[0] < (x[0] > 0).sum() < ink[1]
     g = torch.Generator().manual_seed(0)
-    assert torch.allclose(utils.random_affine(x, 0, 0, g, scale=0.0), x, atol=1e-5)   # off by default
-    assert not torch.allclose(utils.random_affine(x, 0, 0, g, scale=0.2), x)
+    assert torch.allclose(random_affine(x, 0, 0, g, scale=0.0), x, atol=1e-5)   # off by default
+    assert not torch.allclose(random_affine(x, 0, 0, g, scale=0.2), x)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "bad_magic"])
@@ -80,7 +93,7 @@ def test_corrupt_idx_gives_clear_error_and_is_left_alone(fake_root, damage):
     data = path.read_bytes()
     path.write_bytes(data[:-100] if damage == "truncate" else b"\x00\x00\x09\x99" + data[4:])
     before = digest(path)
-    with pytest.raises(utils.MNISTDataError, match="train-images-idx3-ubyte") as err:
+    with pytest.raises(MNISTDataError, match="train-images-idx3-ubyte") as err:
         utils.get_loaders(root=fake_root, download=False)
     assert "Delete" in str(err.value) and "MNIST_ROOT" in str(err.value)
     assert path.exists() and digest(path) == before
@@ -89,13 +102,13 @@ def test_corrupt_idx_gives_clear_error_and_is_left_alone(fake_root, damage):
 def test_mismatched_images_and_labels(fake_root):
     from conftest import write_idx
     write_idx(fake_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte", torch.zeros(5, dtype=torch.uint8))
-    with pytest.raises(utils.MNISTDataError, match="32 images but 5 labels"):
-        utils.ensure_mnist(fake_root, download=False)
+    with pytest.raises(MNISTDataError, match="32 images but 5 labels"):
+        ensure_mnist(fake_root, download=False)
 
 
 def test_missing_root_without_download(tmp_path):
-    with pytest.raises(utils.MNISTDataError, match="MNIST_ROOT") as err:
-        utils.ensure_mnist(tmp_path / "nowhere", download=False)
+    with pytest.raises(MNISTDataError, match="MNIST_ROOT") as err:
+        ensure_mnist(tmp_path / "nowhere", download=False)
     assert "train-images-idx3-ubyte" in str(err.value)
     assert not (tmp_path / "nowhere").exists()            # nothing created
 
@@ -106,5 +119,5 @@ def test_failed_download_gives_clear_error(tmp_path, monkeypatch):
     def offline(self, *a, **k):
         raise OSError("no network")
     monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
-    with pytest.raises(utils.MNISTDataError, match="Could not download MNIST"):
-        utils.ensure_mnist(tmp_path / "empty", download=True)
+    with pytest.raises(MNISTDataError, match="Could not download MNIST"):
+        ensure_mnist(tmp_path / "empty", download=True)

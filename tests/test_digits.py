@@ -5,6 +5,9 @@ from PIL import Image
 
 import models
 import utils
+from s7.digits import ImageInputError
+from s7.pixels import normalise
+from s7.robustness import PERTURBATIONS, robustness
 
 
 def ink_png(path, size=(90, 120), dark_on_light=True):
@@ -37,7 +40,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path):
     Image.new("L", (50, 50), 255).save(blank)
     cases = {tmp_path / "missing.png": "no such file", text: "not a readable image", blank: "no ink"}
     for path, message in cases.items():
-        with pytest.raises(utils.ImageInputError, match=message) as err:
+        with pytest.raises(ImageInputError, match=message) as err:
             utils.load_digit(path)
         assert "\n" not in str(err.value)
 
@@ -67,17 +70,17 @@ def test_robustness_clean_equals_plain_test_accuracy(real_root):
     model = utils.load_model(models.Model6, utils.results_path(6, suffix=".pt"))
     images, labels = utils.load_mnist_tensors(False, real_root)
     images, labels = images[:1000], labels[:1000]
-    scores = utils.robustness(model, images, labels)
+    scores = robustness(model, images, labels)
     plain = utils.test(model, utils.TensorLoader(images, labels, 500), "cpu")[1]
     assert scores["clean"] == pytest.approx(plain, abs=0.01)
-    assert set(scores) == set(utils.PERTURBATIONS)
+    assert set(scores) == set(PERTURBATIONS)
     assert scores["rotate ±15°"] < scores["clean"]
-    assert scores == utils.robustness(model, images, labels)      # seeded: the same every time
+    assert scores == robustness(model, images, labels)      # seeded: the same every time
 
 
 def test_perturbations_keep_shape_and_change_images():
-    x = utils.normalise(torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8))
-    for name, perturb in utils.PERTURBATIONS.items():
+    x = normalise(torch.randint(0, 256, (4, 28, 28), dtype=torch.uint8))
+    for name, perturb in PERTURBATIONS.items():
         y = perturb(x, torch.Generator().manual_seed(0))
         assert y.shape == x.shape, name
         assert torch.equal(y, x) == (name == "clean"), name

@@ -13,14 +13,17 @@ import utils
 
 import report
 import run
+import runs as run_sets
+import tuning_report
+from s7.records import HISTORY_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-STEPS = range(1, 7)
+NOTEBOOKS = range(1, 7)
 
 
-def notebook(step):
-    return nbformat.read(ROOT / f"S7_Model_{step}.ipynb", as_version=4)
+def notebook(n):
+    return nbformat.read(ROOT / f"S7_Model_{n}.ipynb", as_version=4)
 
 
 def tree_digest(folder: Path) -> dict:
@@ -28,48 +31,62 @@ def tree_digest(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_notebook_is_fully_executed(step):
-    nb = notebook(step)
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_notebook_is_fully_executed(n):
+    nb = notebook(n)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        assert cell.execution_count is not None, f"cell {i} of step {step} never ran"
+        assert cell.execution_count is not None, f"cell {i} of notebook {n} never ran"
         if "parameters" not in cell.metadata.get("tags", []):
-            assert cell.outputs, f"cell {i} of step {step} has no output"
-        assert not [o for o in cell.outputs if o.output_type == "error"], f"cell {i} of step {step} failed"
+            assert cell.outputs, f"cell {i} of notebook {n} has no output"
+        assert not [o for o in cell.outputs if o.output_type == "error"], f"cell {i} of notebook {n} failed"
     assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])], \
         "the committed notebook must be the run as committed, not an override"
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_notebook_has_target_results_analysis_and_one_model(step):
-    nb = notebook(step)
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_notebook_has_target_results_analysis_and_one_model(n):
+    nb = notebook(n)
     tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
     for tag in ("target", "parameters", "results", "analysis"):
         assert tag in tags, tag
     analysis = next(c for c in nb.cells if "analysis" in c.metadata.get("tags", []))
     assert "written after the run" not in analysis.source
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert f"from models import Model{step}\n" in code and code.count("from models import") == 1
+    assert f"from models import Model{n}\n" in code and code.count("from models import") == 1
     assert "def " not in code and "class " not in code, "shared code belongs in utils.py"
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_results_file_matches_the_model(step):
-    record = utils.load_results(utils.results_path(step))
-    model = getattr(models, f"Model{step}")()
-    assert record["model"] == f"Model{step}" and record["params"] == utils.count_params(model)
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_notebook_shows_its_training_loop(n):
+    """The learner sees the run: the model, loaders and optimizer built from the config cell, the
+    epoch loop over utils.train and utils.test, then the save."""
+    code = "\n".join(c.source for c in notebook(n).cells if c.cell_type == "code")
+    for line in (f"model = Model{n}().to(device)", "loaders = utils.get_loaders(", "torch.optim.SGD(model.parameters(), **OPTIMIZER)",
+                 "for epoch in range(1, EPOCHS + 1):", "utils.train(model, loaders.train, optimizer, device",
+                 "utils.test(", "history.add(", "utils.save_run(OUT_DIR, NOTEBOOK"):
+        assert line in code, line
+    assert "Experiment" not in code and "fit(" not in code
+    if n == 6:
+        assert "torch.optim.lr_scheduler.OneCycleLR(optimizer, **LR_SCHEDULE" in code and "average.evaluation_model(" in code
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_results_file_matches_the_model(n):
+    record = utils.load_results(utils.results_path(n))
+    model = getattr(models, f"Model{n}")()
+    assert record["model"] == f"Model{n}" and record["params"] == utils.count_params(model)
     assert record["macs"] == utils.count_macs(model)
     assert record["seed"] == 1 and not record["quick"] and record["holdout"] == 0
-    assert set(utils.HISTORY_KEYS) <= set(record["history"])
+    assert set(HISTORY_KEYS) <= set(record["history"])
     assert len(record["history"]["test_acc"]) == record["epochs"] <= 15
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_results_cell_is_this_runs(step):
-    cell = report.results_cell(notebook(step))
-    record = utils.load_results(utils.results_path(step))
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_results_cell_is_this_runs(n):
+    cell = report.results_cell(notebook(n))
+    record = utils.load_results(utils.results_path(n))
     assert cell.source == report.results_markdown(record), "run python scripts/run.py --report"
     s = utils.summarize(record)
     assert f"**{s['params']:,}**" in cell.source and f"**{s['best_eval']:.2f}%**" in cell.source
@@ -77,33 +94,33 @@ def test_results_cell_is_this_runs(step):
 
 def test_readme_and_tuning_generated_parts_match_results():
     for path, blocks in ((report.README, report.readme_blocks(report.github_repo(report.git_remote()))),
-                         (report.TUNING_MD, report.tuning_blocks())):
+                         (report.TUNING_MD, tuning_report.tuning_blocks())):
         text = path.read_text()
         for name, body in blocks.items():
             block = f"{report.START.format(name)}\n{body}\n{report.END.format(name)}"
             assert block in text, f"{path.name}'s generated '{name}' part differs from results/: run --report"
     text = report.README.read_text()
-    for step in STEPS:
-        s = utils.summarize(utils.load_results(utils.results_path(step)))
-        row = next(line for line in text.splitlines() if line.startswith(f"| {step} | Model{step} |"))
+    for n in NOTEBOOKS:
+        s = utils.summarize(utils.load_results(utils.results_path(n)))
+        row = next(line for line in text.splitlines() if line.startswith(f"| {n} | Model{n} |"))
         assert f"| {s['params']:,} |" in row and f"| {report.pct(s['last'])} |" in row
 
 
 def test_readme_puts_the_reader_first():
     text = report.README.read_text()
     head = "\n".join(text.splitlines()[:60])
-    assert "pip install -r requirements.txt\npython scripts/run.py --step 1" in head
+    assert "pip install -r requirements.txt\npython scripts/run.py --notebook 1" in head
     assert "pip install -r requirements.txt -r requirements-dev.txt\npython -m pytest -q" in head
     assert report.START.format("steps") in head and "| 6 | Model6 |" in text
     assert len(text) < 15_000, len(text)
     assert "download.pytorch.org/whl/cpu" in text and "TUNING.md" in text
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(step):
-    raw = (ROOT / f"S7_Model_{step}.ipynb").read_text()
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(n):
+    raw = (ROOT / f"S7_Model_{n}.ipynb").read_text()
     assert run.WIDGET not in raw and "0%|" not in raw and '"widgets"' not in raw
-    assert "/tmp/" not in raw and "s7_step" not in raw
+    assert "/tmp/" not in raw and "s7_notebook" not in raw
 
 
 def test_saving_drops_progress_bars_and_keeps_the_epoch_lines():
@@ -120,10 +137,10 @@ def test_saving_drops_progress_bars_and_keeps_the_epoch_lines():
     assert "widgets" not in nb.metadata
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_every_step_has_five_seeds_of_its_own_recipe(step):
-    record = utils.load_results(utils.results_path(step))
-    seeds = report.seed_records(step)
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_every_step_has_five_seeds_of_its_own_recipe(n):
+    record = utils.load_results(utils.results_path(n))
+    seeds = run_sets.seed_records(n)
     assert {1, 2, 3, 4, 5} <= {r["seed"] for r in seeds}
     same = ("model", "params", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout", "quick",
             "ema_decay", "label_smoothing", "model_kwargs", "data_path")
@@ -135,7 +152,7 @@ def test_every_step_has_five_seeds_of_its_own_recipe(step):
 def test_final_model_meets_the_target_on_its_run_and_on_all_seeds_but_one():
     record = utils.load_results(utils.results_path(6))
     assert utils.meets_target(record), utils.summarize(record)["last"]
-    seeds = report.seed_records(6)
+    seeds = run_sets.seed_records(6)
     assert len(seeds) >= 5 and sum(utils.meets_target(r) for r in seeds) >= len(seeds) - 1, \
         [utils.summarize(r)["last"] for r in seeds]
 
@@ -161,7 +178,7 @@ def test_search_verdicts_and_their_test_runs(round_name, fallback, test_seeds):
     verdict = search.verdict(round_name)
     assert verdict["chosen"] is None and verdict["fallback"] == fallback     # what TUNING.md says
     assert set(verdict["rows"]) == set(search.ROUNDS[round_name]["candidates"])    # every candidate ran
-    runs = report.round_test_records(round_name)
+    runs = run_sets.round_test_records(round_name)
     config = search.ROUNDS[round_name]["candidates"][verdict["fallback"]]["config"]
     assert sorted(r["seed"] for r in runs) == list(test_seeds)
     for r in runs:
@@ -193,10 +210,10 @@ def runner(*args):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--step", "7"], "unknown step 7"),
-    (["--step", "6", "--seed", "-3"], "bad seed"),
-    (["--step", "6", "--seed", "abc"], "invalid int value"),
-    (["--step", "6", "--data-root", "/no/such/folder"], "does not exist"),
+    (["--notebook", "7"], "unknown notebook 7"),
+    (["--notebook", "6", "--seed", "-3"], "bad seed"),
+    (["--notebook", "6", "--seed", "abc"], "invalid int value"),
+    (["--notebook", "6", "--data-root", "/no/such/folder"], "does not exist"),
 ])
 def test_runner_rejects_bad_input_in_one_line(args, message):
     result = runner(*args)
@@ -209,22 +226,22 @@ def test_failing_cell_stops_and_leaves_committed_files_alone(tmp_path, monkeypat
     broken = tmp_path / "S7_Model_6.ipynb"
     nbformat.write(nb, broken)
     before = tree_digest(ROOT / "results"), (ROOT / "S7_Model_6.ipynb").read_bytes()
-    monkeypatch.setattr(run, "notebook_path", lambda step: broken)
-    assert run.main(["--step", "6", "--silent"]) == 1
+    monkeypatch.setattr(run, "notebook_path", lambda n: broken)
+    assert run.main(["--notebook", "6", "--silent"]) == 1
     assert (tree_digest(ROOT / "results"), (ROOT / "S7_Model_6.ipynb").read_bytes()) == before
 
 
 def test_every_notebook_runs_in_quick_mode(real_root, tmp_path):
     """CI's smoke run: all six notebooks through a real kernel, on copies, written elsewhere."""
-    before = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in STEPS]
+    before = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in NOTEBOOKS]
     result = runner("--all", "--quick", "--seed", "1234", "--out", str(tmp_path), "--silent")
     assert result.returncode == 0, result.stderr[-3000:]
-    for step in STEPS:
-        record = utils.load_results(tmp_path / f"S7_Model_{step}.json")
+    for n in NOTEBOOKS:
+        record = utils.load_results(tmp_path / f"S7_Model_{n}.json")
         assert record["quick"] and record["seed"] == 1234 and record["epochs"] == 1
-        executed = nbformat.read(tmp_path / f"S7_Model_{step}.ipynb", as_version=4)
+        executed = nbformat.read(tmp_path / f"S7_Model_{n}.ipynb", as_version=4)
         assert all(c.execution_count for c in executed.cells if c.cell_type == "code")
-        raw = (tmp_path / f"S7_Model_{step}.ipynb").read_text()
+        raw = (tmp_path / f"S7_Model_{n}.ipynb").read_text()
         assert run.WIDGET not in raw and "it/s]" not in raw and str(tmp_path) not in raw
-    after = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in STEPS]
+    after = tree_digest(ROOT / "results"), [(ROOT / f"S7_Model_{s}.ipynb").read_bytes() for s in NOTEBOOKS]
     assert after == before

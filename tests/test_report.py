@@ -37,6 +37,20 @@ def test_global_average_pool_covers_the_map():
     assert rows[-1]["rf"] == 4 + 12 * 2 and rows[-1]["output"] == (4, 1, 1)
 
 
+def test_linear_layers_over_a_map_see_all_of_it():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 13 * 13, 8), nn.Linear(8, 10))
+    rows = utils.receptive_field_table(net)
+    # the first Linear sees the whole 13x13 map at jump 2: like a global pool; the second adds nothing
+    assert [r["rf"] for r in rows] == [3, 4, 4 + 12 * 2, 4 + 12 * 2]
+    assert rows[-2]["macs"] == 4 * 13 * 13 * 8 and rows[-1]["macs"] == 80
+
+
+def test_model1_reports_rf_28(capsys):
+    from models import Model1
+    assert utils.model_report(Model1())["final_rf"] == 28
+    assert "final receptive field: 28" in capsys.readouterr().out
+
+
 def test_model_report_runs_on_cpu_and_leaves_rng_and_bn_alone(capsys):
     from models import Model4
     model = Model4()

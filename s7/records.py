@@ -1,0 +1,131 @@
+"""What a run leaves behind: its results file and weights, the exercise's rule, and summaries of runs."""
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+TARGET_ACC = 99.4                   # the exercise: % test accuracy in each of the last 3 epochs
+HISTORY_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+OPTIONAL = ("model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm")   # recorded only when set
+
+
+class History(dict):
+    """Per-epoch lists of what a run measured: the results file's "history".
+
+    The evaluation keys are named after the split (test_* or val_*, with a holdout); a run with a
+    weight average also keeps the trained weights' own accuracy (raw_test_acc / raw_val_acc).
+    """
+
+    def __init__(self, split: str = "test", averaged: bool = False):
+        keys = ["train_loss", "train_acc", f"{split}_loss", f"{split}_acc", "lr", "seconds"]
+        super().__init__({k: [] for k in keys + ([f"raw_{split}_acc"] if averaged else [])})
+        self.split = split
+
+    def add(self, epoch: int, lr: float, train_loss: float, train_acc: float, test_loss: float,
+            test_acc: float, seconds: float, trained_acc: float | None = None) -> None:
+        """Append one epoch's figures and print its line."""
+        split = self.split
+        values = {"train_loss": train_loss, "train_acc": train_acc, f"{split}_loss": test_loss,
+                  f"{split}_acc": test_acc, "lr": lr, "seconds": seconds}
+        if trained_acc is not None:
+            values[f"raw_{split}_acc"] = trained_acc
+        for key, value in values.items():
+            self[key].append(round(value, 6))
+        raw = f" (trained weights {trained_acc:.2f}%)" if trained_acc is not None else ""
+        print(f"epoch {epoch:2d}  lr {lr:.5f}  train loss {train_loss:.4f} acc {train_acc:.2f}%  "
+              f"{split} loss {test_loss:.4f} acc {test_acc:.2f}%{raw}  ({seconds:.1f}s)")
+
+
+def results_path(notebook: int, out_dir=RESULTS_DIR, suffix=".json") -> Path:
+    return Path(out_dir) / f"S7_Model_{notebook}{suffix}"
+
+
+def write_run(out_dir, notebook: int, model: nn.Module, history: dict, device, params: int, macs: int,
+              graph=None, data_path: str = "tensor", **recipe) -> dict:
+    """results/S7_Model_<notebook>.json (the recipe, the model's size, the history) and the weights
+    beside it (.pt); returns the record. `recipe` holds the config cell's values (seed, epochs, ...)."""
+    recipe = {k: v for k, v in recipe.items() if v or k not in OPTIONAL}
+    record = {"notebook": notebook, "model": type(model).__name__, **recipe, "data_path": data_path}
+    device = torch.device(device)
+    if device.type == "cuda":       # CPU records stay as they were
+        record.update(cuda_graph=graph is not None, cudnn_autotune=bool(graph and graph.cudnn_autotune))
+    record.update(torch=torch.__version__, device=str(device), python=platform.python_version(),
+                  params=params, macs=macs, history=dict(history))
+    path = results_path(notebook, out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    save_weights(model, path.with_suffix(".pt"))
+    return record
+
+
+def load_results(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def summarize(record: dict, last: int = 3) -> dict:
+    """The figures the README and the Results cells quote, from one record."""
+    h = record["history"]
+    split = "test" if "test_acc" in h else "val"
+    acc = h[f"{split}_acc"]
+    return {"params": record["params"], "macs": record.get("macs"), "epochs": len(acc),
+            "best_train": max(h["train_acc"]), "best_eval": max(acc), f"best_{split}": max(acc),
+            "last": acc[-last:], "min_last": min(acc[-last:]), "split": split,
+            "sec_per_epoch": sum(h["seconds"]) / len(h["seconds"])}
+
+
+def meets_target(record: dict, target: float = TARGET_ACC, last: int = 3, max_params: int = 8000,
+                 max_epochs: int = 15) -> bool:
+    """The exercise's rule: < max_params, <= max_epochs, every one of the last `last` epochs >= target."""
+    s = summarize(record, last)
+    return s["params"] < max_params and s["epochs"] <= max_epochs and s["min_last"] >= target
+
+
+def save_weights(model, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, path)
+    return path
+
+
+def load_model(model_cls, path, device="cpu") -> nn.Module:
+    """A model class with its committed weights, in eval mode."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No weights at {path}: train the notebook first "
+                                f"(python scripts/run.py --notebook N).")
+    model = model_cls().to(device)
+    model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+    return model.eval()
+
+
+# ----------------------------------------------------------------------------
+# Summaries of several runs
+# ----------------------------------------------------------------------------
+def mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def pooled_last(records) -> list[float]:
+    """The last-3 accuracies of several runs, in one list (for their mean and minimum)."""
+    return [a for r in records for a in summarize(r)["last"]]
+
+
+def trained_weights(record: dict) -> dict:
+    """A weight-average run's record as its trained weights scored (raw_*_acc), for the same helpers."""
+    split = summarize(record)["split"]
+    return {**record, "history": {**record["history"], f"{split}_acc": record["history"][f"raw_{split}_acc"]}}
+
+
+def target_line(record: dict) -> str:
+    """Whether a run meets the exercise's target, in one line."""
+    s = summarize(record)
+    verdict = "TARGET MET" if meets_target(record) else "TARGET MISSED"
+    return (f"{verdict}: {s['params']:,} parameters, {s['epochs']} epochs, last 3 {s['split']} accuracies "
+            f"{', '.join(f'{a:.2f}' for a in s['last'])}% (target: < 8,000 parameters, <= 15 epochs, "
+            f">= {TARGET_ACC:.2f}% in each of the last 3)")

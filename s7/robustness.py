@@ -1,0 +1,54 @@
+"""The test set under fixed, seeded perturbations: rotation, shift, noise, thicker and thinner strokes."""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .augment import affine
+from .pixels import BACKGROUND, MEAN, STD, normalise
+
+ROBUSTNESS_SEED = 0
+
+
+def _signs(n, g):
+    return torch.randint(0, 2, (n,), generator=g).float() * 2 - 1
+
+
+def _pixels(x):       # normalised -> [0, 1]
+    return x * STD + MEAN
+
+
+def _normalised(p):   # [0, 1] -> normalised
+    return (p - MEAN) / STD
+
+
+def _morph(x, sign):
+    """2x2 dilation (sign=+1) or erosion (sign=-1) of the ink; the size is kept."""
+    padded = F.pad(sign * x, (0, 1, 0, 1), value=sign * BACKGROUND)
+    return sign * F.max_pool2d(padded, 2, 1)
+
+
+PERTURBATIONS = {
+    "clean": lambda x, g: x,
+    "rotate ±15°": lambda x, g: affine(x, _signs(len(x), g) * math.radians(15), torch.zeros(len(x)), torch.zeros(len(x))),
+    "shift ±3 px": lambda x, g: affine(x, torch.zeros(len(x)), _signs(len(x), g) * 3, _signs(len(x), g) * 3),
+    "noise σ=0.3": lambda x, g: _normalised((_pixels(x) + 0.3 * torch.randn(x.shape, generator=g)).clamp(0, 1)),
+    "thicker": lambda x, g: _morph(x, +1),    # strokes 1 px wider
+    "thinner": lambda x, g: _morph(x, -1),    # strokes 1 px narrower
+}
+
+
+@torch.inference_mode()
+def robustness(model, images_uint8, labels, device="cpu", seed: int = ROBUSTNESS_SEED,
+               batch_size: int = 2000) -> dict:
+    """Accuracy (%) of the model on the images under each perturbation (same seed, same images)."""
+    model.eval().to(device)
+    x = normalise(images_uint8)
+    out = {}
+    for name, perturb in PERTURBATIONS.items():
+        g = torch.Generator().manual_seed(seed)
+        xp = perturb(x, g)
+        correct = sum((model(xp[i:i + batch_size].to(device)).argmax(1).cpu() == labels[i:i + batch_size]).sum().item()
+                      for i in range(0, len(x), batch_size))
+        out[name] = round(100.0 * correct / len(x), 2)
+    return out

@@ -1,0 +1,83 @@
+"""The README's two plots, from results/: test accuracy per epoch of every notebook, and the size frontier."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from runs import (NOTEBOOKS, RESULTS, TARGET_ACC, load_notebook, mean, pooled_last, public_reruns, public_solutions,
+                  round_label, size_groups, study_records, tested_picks)
+
+ACCURACY_PLOT = RESULTS / "test_accuracy.png"
+FRONTIER_PLOT = RESULTS / "size_frontier.png"
+
+
+def pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:
+    """Parameters against the mean and the minimum of the last-3 test accuracy, public points marked."""
+    groups = size_groups(notebook)
+    if len(groups) < 2:
+        return None
+    plt = pyplot()
+    sizes = sorted(groups)
+    public = public_solutions()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(sizes, [mean(pooled_last(groups[s])) for s in sizes], "o-", label="this recipe: mean of last 3 over seeds")
+    ax.plot(sizes, [min(pooled_last(groups[s])) for s in sizes], "s--", label="this recipe: worst of last 3 over seeds")
+    ax.scatter([p["params"] for p in public], [min(p["shown"]) for p in public], marker="*", s=120, color="C3",
+               label="public solutions: worst epoch shown (1 run each)", zorder=3)
+    for p in public:
+        reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
+        if reruns:
+            lasts = pooled_last(reruns)
+            ax.plot([p["params"]] * 2, [mean(lasts), min(lasts)], "v", color="C3", mfc="none", ms=9,
+                    label=f"public {p['params']:,}, re-run here: mean and worst ({len(reruns)} seeds)")
+    for (round_name, other), color in zip(tested_picks().items(), ("C2", "C4", "C5")):
+        lasts = pooled_last(other)
+        ax.plot([other[0]["params"]] * 2, [mean(lasts), min(lasts)], "D", color=color,
+                label=f"{round_label(round_name)}'s pick: mean and worst ({len(other)} seeds)")
+    ax.axhline(TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{TARGET_ACC}% target")
+    ax.set(xlabel="parameters", ylabel="test accuracy (%)", title="How far down the recipe holds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_accuracy(path=ACCURACY_PLOT) -> Path | None:
+    """Each notebook's test accuracy per epoch: the mean over its seeds with a band from the lowest to
+    the highest seed (a single line where a notebook has one run)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    any_run = False
+    for notebook in NOTEBOOKS:
+        record = load_notebook(notebook)
+        if not record:
+            continue
+        curves = [r["history"]["test_acc"] for r in study_records(notebook)] or [record["history"]["test_acc"]]
+        epochs = range(1, len(curves[0]) + 1)
+        by_epoch = list(zip(*curves))
+        label = f"step {notebook}: {record['model']} ({record['params']:,} params" + (
+            f", {len(curves)} seeds)" if len(curves) > 1 else ")")
+        line, = ax.plot(epochs, [mean(e) for e in by_epoch], "o-", ms=3, label=label)
+        if len(curves) > 1:
+            ax.fill_between(epochs, [min(e) for e in by_epoch], [max(e) for e in by_epoch], color=line.get_color(), alpha=0.18)
+        any_run = True
+    if not any_run:
+        plt.close(fig)
+        return None
+    ax.axhline(TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"{TARGET_ACC}% target")
+    ax.set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(98.0, 99.8),
+           title="Test accuracy per epoch: mean over seeds, band from the lowest to the highest")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path

@@ -1,0 +1,116 @@
+"""A run from a recipe dict, for the scripts that train many runs (tune.py, search.py via tune.py,
+benchmark.py): the cells of a notebook, config to saved record, as one object.
+
+  run = Recipe(Model6, seed=1, epochs=15, batch_size=64, optimizer={"name": "SGD", "lr": 0.1, ...},
+               lr_schedule={"name": "OneCycleLR", "max_lr": 0.1}, augment={...}, ema_decay=0.998)
+  run.fit(); run.save(out_dir)
+
+The optimizer and the schedule are torch classes named in the dicts. The epoch loop is the
+notebooks' loop (tests/test_training.py checks that both give the same run).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import utils  # noqa: E402
+from s7.averaging import WeightAverage, clean_images  # noqa: E402
+from s7 import gpu  # noqa: E402
+
+
+def build_optimizer(model, spec: dict) -> torch.optim.Optimizer:
+    """spec = {"name": "SGD", "lr": 0.01, "momentum": 0.9, ...}: any torch.optim class."""
+    spec = dict(spec)
+    return getattr(torch.optim, spec.pop("name"))(model.parameters(), **spec)
+
+
+def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: int, eval_split: str):
+    """spec = {"name": "OneCycleLR", "max_lr": 0.1, ...}: any torch.optim.lr_scheduler class.
+
+    OneCycleLR is told the run's length here. ReduceLROnPlateau steps on the evaluation loss, so
+    it is refused when the evaluation split is the test set: that would tune on the test set.
+    """
+    if not spec:
+        return None
+    spec = dict(spec)
+    name = spec.pop("name")
+    if name == "ReduceLROnPlateau" and eval_split == "test":
+        raise ValueError("ReduceLROnPlateau would step on the test loss: hold out a validation split "
+                         "(holdout > 0) or choose a schedule that does not read the evaluation loss")
+    if name == "OneCycleLR":
+        spec.update(steps_per_epoch=steps_per_epoch, epochs=epochs)
+    return getattr(torch.optim.lr_scheduler, name)(optimizer, **spec)
+
+
+class Recipe:
+    """One seeded run built from a recipe: model, loaders, optimizer, schedule, weight average,
+    CUDA graph. quick=True: one epoch on a small subset. On a CUDA device each update is a replayed
+    CUDA graph (cuda_graph=False: eager) whose convolutions cuDNN autotunes (cudnn_autotune=False:
+    its deterministic algorithms); neither changes anything on a CPU."""
+
+    def __init__(self, model_cls, *, notebook: int = 0, seed: int = 1, epochs: int = 15, batch_size: int = 128,
+                 optimizer: dict, lr_schedule: dict | None = None, augment: dict | None = None,
+                 holdout: int = 0, quick: bool = False, data_root=None, fast: bool = True, device=None,
+                 model_kwargs: dict | None = None, label_smoothing: float = 0.0, ema_decay: float = 0.0,
+                 max_grad_norm: float | None = None, cuda_graph: bool = True, cudnn_autotune: bool = True):
+        self.device = utils.pick_device(device)
+        self.threads = utils.set_threads()
+        epochs = 1 if quick else epochs
+        self.notebook, self.data_path = notebook, "tensor" if fast else "dataloader"
+        self.recipe = dict(seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                           lr_schedule=lr_schedule, augment=augment, holdout=holdout, quick=quick,
+                           model_kwargs=model_kwargs, label_smoothing=label_smoothing, ema_decay=ema_decay,
+                           max_grad_norm=max_grad_norm)
+        utils.seed_everything(seed)
+        self.model = model_cls(**(model_kwargs or {})).to(self.device)
+        self.loaders = utils.get_loaders(batch_size, augment, holdout, self.device, seed, data_root, quick, fast)
+        self.optimizer = build_optimizer(self.model, optimizer)
+        self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs,
+                                         self.loaders.eval_split)
+        self.average = WeightAverage(self.model, ema_decay) if ema_decay else None
+        self.graph = gpu.cuda_graph(self.device, cudnn_autotune) if cuda_graph else None
+        self.history = self.record = None
+
+    @property
+    def final_model(self):
+        """The network this run evaluates and keeps: the weight average if there is one."""
+        return self.average.model if self.average is not None and self.average.model is not None else self.model
+
+    def fit(self, epochs: int | None = None) -> dict:
+        """The epoch loop of the notebooks (`epochs`: stop after that many of the recipe's)."""
+        model, loaders, optimizer, device = self.model, self.loaders, self.optimizer, self.device
+        per_batch = self.scheduler if isinstance(self.scheduler, utils.PER_BATCH_SCHEDULERS) else None
+        total = self.recipe["epochs"]
+        self.history = utils.History(loaders.eval_split, averaged=self.average is not None)
+        clean = clean_images(loaders.train, device) if self.average is not None else None
+        for epoch in range(1, (epochs or total) + 1):
+            lr = optimizer.param_groups[0]["lr"]
+            start = time.perf_counter()
+            train_loss, train_acc = utils.train(model, loaders.train, optimizer, device, per_batch, self.average,
+                                                self.recipe["label_smoothing"], self.recipe["max_grad_norm"],
+                                                self.graph, f"epoch {epoch}/{total}")
+            seconds = time.perf_counter() - start
+            trained_acc = None
+            if self.average is not None:
+                trained_acc = utils.test(model, loaders.eval, device)[1]
+                test_loss, test_acc = utils.test(self.average.evaluation_model(clean), loaders.eval, device)
+            else:
+                test_loss, test_acc = utils.test(model, loaders.eval, device)
+            if self.scheduler is not None and per_batch is None:
+                if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    self.scheduler.step(test_loss)          # a validation loss: build_scheduler refuses the test split
+                else:
+                    self.scheduler.step()
+            self.history.add(epoch, lr, train_loss, train_acc, test_loss, test_acc, seconds, trained_acc)
+        return self.history
+
+    def save(self, out_dir) -> dict:
+        """<out_dir>/S7_Model_<notebook>.json and its weights (.pt): the final model's."""
+        self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, self.device,
+                                     self.graph, data_path=self.data_path, **self.recipe)
+        return self.record

@@ -1,0 +1,62 @@
+"""The scripts end only the processes they started."""
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_stopped_search_ends_the_runs_it_started(tmp_path):
+    search = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "search.py"), "round7", "--jobs", "2",
+                               "--out", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])   # not the search's
+    try:
+        deadline, runs = time.time() + 30, set()
+        while len(runs) < 2 and time.time() < deadline:
+            runs = children(search.pid)
+            time.sleep(0.1)
+        assert len(runs) == 2, "the search started no runs"
+        search.send_signal(signal.SIGTERM)                      # what gpu_check.sh's timeout sends
+        assert search.wait(timeout=30) == 128 + signal.SIGTERM
+        deadline = time.time() + 15
+        while any(map(running, runs)) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not any(map(running, runs)), "a run the search started outlived it"
+        assert bystander.poll() is None                         # nothing it did not start
+    finally:
+        bystander.kill()
+        search.kill()
+
+
+def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
+    import public
+    import utils
+    assert utils.count_params(public.Public4968()) == 4968                     # the solution's own count
+    a = public.run("public4968", seed=3, root=real_root, out=tmp_path, quick=True)
+    b = public.run("public4968", seed=3, root=real_root, out=tmp_path / "again", quick=True)
+    assert a["history"]["test_acc"] == b["history"]["test_acc"]                # seeded: it repeats
+    saved = utils.load_results(tmp_path / "public4968_seed3.json")
+    assert saved["params"] == 4968 and saved["max_grad_norm"] == 2.0 and saved["batch_size"] == 64
+    assert saved["lr_schedule"]["div_factor"] == 5 and saved["optimizer"] == {"name": "SGD", "lr": 0.065, "momentum": 0.9}
+    assert "Shankarganesh127" in saved["source"]
