@@ -116,7 +116,7 @@ def gain_line(notebook: int) -> str | None:
         verdict = "larger than the seed spread (the ranges do not overlap)"
     else:
         verdict = "within the seed spread"
-    return (f"Step {notebook} vs {notebook - 1}: {gain:+.2f} points in the mean of the last 3 (seed means "
+    return (f"Step {notebook} vs {notebook - 1}: {gain:+.2f} points (seed means "
             f"{min(before.values()):.2f}-{max(before.values()):.2f}% -> {min(after.values()):.2f}-{max(after.values()):.2f}%): "
             f"{verdict}.")
 
@@ -139,7 +139,7 @@ def public_table(notebook: int = 6) -> str:
         rows.append(f"| public: {p['recipe']} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
         reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
         if reruns:
-            rows.append(row("the same, re-run here (`scripts/public.py`)", reruns))
+            rows.append(row("the same, re-run here", reruns))
 
     for params, records in size_groups(notebook).items():
         rows.append(row("**this project: Model6**" if params == utils.count_params(models.Model6())
