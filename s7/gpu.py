@@ -64,7 +64,7 @@ class CudaGraph:
 
     def __init__(self, cudnn_autotune: bool = True, capture: bool = True):
         self.cudnn_autotune, self.capture = cudnn_autotune, capture
-        self.bound = None               # (model, optimizer, average, label_smoothing) of the first ready()
+        self.model = None               # model, optimizer, average, label_smoothing: the first ready()'s
         self.graph, self.failed = None, False
         self.static_x = self.static_y = self.out = self.loss = None
 
@@ -72,11 +72,11 @@ class CudaGraph:
         """Whether replay(x, y) does this batch's update (capturing the graph on the first batch it can)."""
         if self.failed:
             return False
-        if self.bound is None:
+        if self.model is None:
             if not self._bind(model, optimizer, average, label_smoothing):
                 return False
-        elif any(a is not b for a, b in zip(self.bound[:3], (model, optimizer, average))) \
-                or self.bound[3] != label_smoothing:
+        elif (model is not self.model or optimizer is not self.optimizer or average is not self.average
+              or label_smoothing != self.label_smoothing):
             raise ValueError("this CudaGraph holds another run's update: build one per run (utils.cuda_graph)")
         if average is not None and int(average.ema.n_averaged) == 0:
             return False                                   # the average's first update copies: eager
@@ -112,8 +112,7 @@ class CudaGraph:
             warnings.warn("CUDA graphs replay plain SGD (one param group, no dampening, not maximize); "
                           f"{type(optimizer).__name__} trains eagerly")
             return False
-        self.bound = (model, optimizer, average, label_smoothing)
-        self.model, self.optimizer, self.average, self.label_smoothing = self.bound
+        self.model, self.optimizer, self.average, self.label_smoothing = model, optimizer, average, label_smoothing
         self.params = list(group["params"])
         self.weight_decay, self.nesterov = group["weight_decay"], group["nesterov"]
         self.uses_momentum = group["momentum"] != 0

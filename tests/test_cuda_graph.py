@@ -67,7 +67,7 @@ def assert_same(eager, graphed):
 
 def test_graph_update_matches_sgd_and_the_weight_average_on_cpu():
     eager, same_update = twin_runs("cpu", capture=False, make_model=small_net, size=8)
-    assert same_update["graph"].graph is None and same_update["graph"].bound is not None
+    assert same_update["graph"].graph is None and same_update["graph"].model is not None
     assert_same(eager, same_update)
 
 
