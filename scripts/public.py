@@ -2,15 +2,26 @@
 """Public solutions' recipes re-run here on the test set, seeded, choosing nothing (issue 20).
 
   python scripts/public.py public4968 --seeds 1 2 3 4 5 6 7 8 9 10    # -> results/public/public4968_seed<S>.json
+  python scripts/public.py public6128 --seeds 1 2 3 4 5
+
+Each solution's files were read with the search tool and written again here; what this project
+adds is a fixed seed (torch's RNG and the loader's order) and the test set scored after every epoch.
+The epoch loop is scripts/recipe.py's, with the solution's own DataLoader (its torchvision
+transforms, per image with PIL) in place of the project's loaders.
 
 public4968: Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6, model_v3.py (its Net and
-set_config_v3), train_test.py (the loop) and data_setup.py (the loaders), read with the search tool
-and written again here: the 4,968-parameter network (padded 4-8 at 28x28, pool, 10-16, pool, 1x1
-to 8, 16, 1x1 to 10, a bare 3x3, 5x5 average pool); SGD lr 0.065 momentum 0.9; OneCycleLR per batch
-(max 0.065, pct_start 0.1, div_factor 5, final_div_factor 100, cosine); gradient norm clipped at
-2.0; batch 64 (test 1000); 15 epochs; the training images through RandomRotation(±5°, fill 0) then
-RandomAffine(0, translate 3%), per image with PIL, as its DataLoader does. What this project adds:
-a fixed seed (torch's RNG and the loader's order) and the test set scored after every epoch.
+set_config_v3), train_test.py (the loop) and data_setup.py (the loaders): the 4,968-parameter network
+(padded 4-8 at 28x28, pool, 10-16, pool, 1x1 to 8, 16, 1x1 to 10, a bare 3x3, 5x5 average pool);
+SGD lr 0.065 momentum 0.9; OneCycleLR per batch (max 0.065, pct_start 0.1, div_factor 5,
+final_div_factor 100, cosine); gradient norm clipped at 2.0; batch 64 (test 1000); 15 epochs;
+RandomRotation(±5°, fill 0) then RandomAffine(0, translate 3%).
+
+public6128: sunpau/ERA_V1_S7, model.py (its Net, "Model 6") and S7_final_model.ipynb (the
+loaders and the training cell): the 6,128-parameter network (padded 8, 16, pool, 1x1 to 8, 8, 8,
+16, 10, a bare 3x3, global average pool; each conv -> ReLU -> BatchNorm -> Dropout 0.1); Adam lr
+0.01; StepLR step 6, gamma 0.1, per epoch; batch 64; 15 epochs; RandomRotation(±7°, fill 0).
+Its test loader batches 64 and shuffles: the accuracy does not depend on either, so the test set
+is scored 1,000 at a time here as for public4968.
 """
 from __future__ import annotations
 
@@ -18,7 +29,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -30,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import utils  # noqa: E402
 from s7.pil_loader import PILDataset  # noqa: E402
 from s7.pixels import MEAN, STD  # noqa: E402
+from recipe import Recipe  # noqa: E402
 
 OUT = utils.RESULTS_DIR / "public"
 
@@ -54,10 +65,34 @@ class Public4968(nn.Module):
         return F.log_softmax(self.features(x).flatten(1), dim=1)
 
 
+class Public6128(nn.Module):
+    """model.Net ("Model 6") of the 6,128-parameter solution, layer for layer."""
+
+    def __init__(self, dropout: float = 0.1):
+        super().__init__()
+
+        def unit(c_in, c_out, padding=0, drop=True):   # its order: conv (no bias) -> ReLU -> BatchNorm -> Dropout
+            return [nn.Conv2d(c_in, c_out, 3, padding=padding, bias=False), nn.ReLU(), nn.BatchNorm2d(c_out),
+                    *([nn.Dropout(dropout)] if drop else [])]
+
+        self.features = nn.Sequential(*unit(1, 8, 1), *unit(8, 16), nn.MaxPool2d(2),           # 16x13x13
+                                      nn.Conv2d(16, 8, 1, bias=False),                         # 8x13x13
+                                      *unit(8, 8), *unit(8, 8), *unit(8, 16), *unit(16, 10, drop=False),   # 10x5x5
+                                      nn.Conv2d(10, 10, 3, bias=False), nn.AdaptiveAvgPool2d(1))
+
+    def forward(self, x):
+        return F.log_softmax(self.features(x).flatten(1), dim=1)
+
+
 def public4968_transform():
     from torchvision import transforms as T
     return T.Compose([T.RandomRotation((-5.0, 5.0), fill=(0,)), T.RandomAffine(0, translate=(0.03, 0.03)),
                       T.ToTensor(), T.Normalize((MEAN,), (STD,))])
+
+
+def public6128_transform():
+    from torchvision import transforms as T
+    return T.Compose([T.RandomRotation((-7.0, 7.0), fill=0), T.ToTensor(), T.Normalize((MEAN,), (STD,))])
 
 
 RECIPES = {
@@ -68,43 +103,39 @@ RECIPES = {
                        max_grad_norm=2.0,
                        source="Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6: model_v3.py, train_test.py, "
                               "data_setup.py"),
+    "public6128": dict(model=Public6128, batch_size=64, epochs=15, transform=public6128_transform,
+                       optimizer=dict(name="Adam", lr=0.01),
+                       lr_schedule=dict(name="StepLR", step_size=6, gamma=0.1),
+                       max_grad_norm=None,
+                       source="sunpau/ERA_V1_S7: model.py, S7_final_model.ipynb"),
 }
+
+
+def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
+    """A public recipe as a seeded run: its model, its DataLoader, its optimizer and schedule."""
+    r = RECIPES[name]
+    train_x, train_y = utils.load_mnist_tensors(True, root)
+    test_x, test_y = utils.load_mnist_tensors(False, root)
+    if quick:
+        train_x, train_y, test_x, test_y = train_x[:2000], train_y[:2000], test_x[:500], test_y[:500]
+    loaders = utils.Loaders(
+        torch.utils.data.DataLoader(PILDataset(train_x, train_y, r["transform"]()), batch_size=r["batch_size"],
+                                    shuffle=True, generator=torch.Generator().manual_seed(seed)),
+        utils.TensorLoader(test_x, test_y, 1000), "test")
+    seeded = Recipe(r["model"], seed=seed, epochs=r["epochs"], batch_size=r["batch_size"], optimizer=r["optimizer"],
+                 lr_schedule=r["lr_schedule"], quick=quick, device="cpu", max_grad_norm=r["max_grad_norm"],
+                 cuda_graph=False, loaders=loaders)
+    seeded.data_path = "dataloader (their torchvision transforms)"
+    return seeded
 
 
 def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """One seeded run of a public recipe on the test set; writes <out>/<name>_seed<seed>.json."""
     r = RECIPES[name]
-    device = utils.pick_device("cpu")
-    utils.set_threads()
-    utils.seed_everything(seed)
-    model = r["model"]().to(device)
-    train_x, train_y = utils.load_mnist_tensors(True, root)
-    test_x, test_y = utils.load_mnist_tensors(False, root)
-    if quick:
-        train_x, train_y, test_x, test_y = train_x[:2000], train_y[:2000], test_x[:500], test_y[:500]
-    train_loader = torch.utils.data.DataLoader(PILDataset(train_x, train_y, r["transform"]()), batch_size=r["batch_size"],
-                                               shuffle=True, generator=torch.Generator().manual_seed(seed))
-    test_loader = utils.TensorLoader(test_x, test_y, 1000, device=device)
-    epochs = 1 if quick else r["epochs"]
-    spec = dict(r["optimizer"])
-    optimizer = getattr(torch.optim, spec.pop("name"))(model.parameters(), **spec)
-    sched = dict(r["lr_schedule"])
-    scheduler = getattr(torch.optim.lr_scheduler, sched.pop("name"))(
-        optimizer, **sched, epochs=epochs, steps_per_epoch=len(train_loader))
-    history = utils.History("test")
-    for epoch in range(1, epochs + 1):
-        lr = optimizer.param_groups[0]["lr"]
-        start = time.perf_counter()
-        train_loss, train_acc = utils.train(model, train_loader, optimizer, device, scheduler,
-                                            max_grad_norm=r["max_grad_norm"], desc=f"epoch {epoch}/{epochs}")
-        seconds = time.perf_counter() - start
-        test_loss, test_acc = utils.test(model, test_loader, device)
-        history.add(epoch, lr, train_loss, train_acc, test_loss, test_acc, seconds)
+    seeded = build(name, seed, root, quick)
+    seeded.fit()
     with tempfile.TemporaryDirectory() as tmp:
-        record = utils.save_run(tmp, 0, model, history, device, seed=seed, epochs=epochs, batch_size=r["batch_size"],
-                                optimizer=r["optimizer"], lr_schedule=r["lr_schedule"], augment=None, holdout=0,
-                                quick=quick, data_path="dataloader (their torchvision transforms)",
-                                max_grad_norm=r["max_grad_norm"], recipe=name, source=r["source"])
+        record = seeded.save(tmp, recipe=name, source=r["source"])
         Path(out).mkdir(parents=True, exist_ok=True)
         shutil.copy(utils.results_path(0, tmp), Path(out) / f"{name}_seed{seed}.json")
     return record

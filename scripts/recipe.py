@@ -49,15 +49,16 @@ def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: 
 
 class Recipe:
     """One seeded run built from a recipe: model, loaders, optimizer, schedule, weight average,
-    CUDA graph. quick=True: one epoch on a small subset. On a CUDA device each update is a replayed
-    CUDA graph (cuda_graph=False: eager) whose convolutions cuDNN autotunes (cudnn_autotune=False:
-    its deterministic algorithms); neither changes anything on a CPU."""
+    CUDA graph. quick=True: one epoch (on a small subset of the project's loaders). On a CUDA device
+    each update is a replayed CUDA graph (cuda_graph=False: eager) whose convolutions cuDNN autotunes
+    (cudnn_autotune=False: its deterministic algorithms); neither changes anything on a CPU."""
 
     def __init__(self, model_cls, *, notebook: int = 0, seed: int = 1, epochs: int = 15, batch_size: int = 128,
                  optimizer: dict, lr_schedule: dict | None = None, augment: dict | None = None,
                  holdout: int = 0, quick: bool = False, data_root=None, fast: bool = True, device=None,
                  model_kwargs: dict | None = None, label_smoothing: float = 0.0, ema_decay: float = 0.0,
-                 max_grad_norm: float | None = None, cuda_graph: bool = True, cudnn_autotune: bool = True):
+                 max_grad_norm: float | None = None, cuda_graph: bool = True, cudnn_autotune: bool = True,
+                 loaders: utils.Loaders | None = None):
         self.device = utils.pick_device(device)
         self.threads = utils.set_threads()
         epochs = 1 if quick else epochs
@@ -68,7 +69,9 @@ class Recipe:
                            max_grad_norm=max_grad_norm)
         utils.seed_everything(seed)
         self.model = model_cls(**(model_kwargs or {})).to(self.device)
-        self.loaders = utils.get_loaders(batch_size, augment, holdout, self.device, seed, data_root, quick, fast)
+        # loaders: given ones (a public solution's own DataLoader) replace the project's
+        self.loaders = loaders or utils.get_loaders(batch_size, augment, holdout, self.device, seed, data_root,
+                                                    quick, fast)
         self.optimizer = build_optimizer(self.model, optimizer)
         self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs,
                                          self.loaders.eval_split)
@@ -109,8 +112,9 @@ class Recipe:
             self.history.add(epoch, lr, train_loss, train_acc, test_loss, test_acc, seconds, trained_acc)
         return self.history
 
-    def save(self, out_dir) -> dict:
-        """<out_dir>/S7_Model_<notebook>.json and its weights (.pt): the final model's."""
+    def save(self, out_dir, **extra) -> dict:
+        """<out_dir>/S7_Model_<notebook>.json and its weights (.pt): the final model's; `extra`: more
+        fields for the record."""
         self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, self.device,
-                                     self.graph, data_path=self.data_path, **self.recipe)
+                                     self.graph, data_path=self.data_path, **self.recipe, **extra)
         return self.record

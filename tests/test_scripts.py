@@ -60,3 +60,17 @@ def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
     assert saved["params"] == 4968 and saved["max_grad_norm"] == 2.0 and saved["batch_size"] == 64
     assert saved["lr_schedule"]["div_factor"] == 5 and saved["optimizer"] == {"name": "SGD", "lr": 0.065, "momentum": 0.9}
     assert "Shankarganesh127" in saved["source"]
+    assert utils.count_params(public.Public6128()) == 6128                     # the other solution's own count
+    c = public.run("public6128", seed=3, root=real_root, out=tmp_path, quick=True)
+    assert c["optimizer"] == {"name": "Adam", "lr": 0.01} and c["lr_schedule"]["name"] == "StepLR"
+    assert "sunpau" in c["source"] and c["recipe"] == "public6128"
+
+
+def test_public_rerun_repeats_its_committed_first_epoch(real_root):
+    """The committed re-runs are what this code trains: seed 1's first epoch, to the bit."""
+    import public
+    import utils
+    committed = utils.load_results(ROOT / "results" / "public" / "public4968_seed1.json")["history"]
+    history = public.build("public4968", seed=1, root=real_root).fit(epochs=1)
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc", "lr"):
+        assert history[key][0] == committed[key][0], key
