@@ -6,7 +6,9 @@ rule that decides between them, written down before the round's runs.
   python scripts/search.py round7 --verdict                           # apply the round's rule to results/tuning/
 
 Runs go through scripts/tune.py (the last 5,000 training images held out and evaluated on; the test
-set is never read) into results/tuning/<round>_<candidate>_seed<S>.json. Parallel jobs suit a GPU,
+set is never read) into results/tuning/<round>_<candidate>_seed<S>.json. Finished runs are kept, and
+a candidate whose finished seeds already hold a last-3 accuracy under the rule's minimum is ruled out
+(its other seeds are not run; no seed could make it qualify). Parallel jobs suit a GPU,
 where one process per run keeps the device busy; on a 2-core CPU use --jobs 1.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TUNING = ROOT / "results" / "tuning"
+MEAN_BAR, MIN_BAR = 99.52, 99.40   # rounds 7-11's rule: the mean and the minimum of the last-3 validation accuracies
 
 # Step 6's recipe when round 7 was written (Model6 at 7,490 parameters): every candidate trains with it.
 STEP6_RECIPE = dict(epochs=15, batch_size=64,
@@ -189,8 +192,8 @@ def run_name(round_name: str, candidate: str, seed: int) -> str:
 
 def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     """Every candidate x seed of the rounds, in order, `jobs` at a time (one pool: no idle slots between rounds)."""
-    commands = [[sys.executable, str(ROOT / "scripts" / "tune.py"), run_name(round_name, name, seed),
-                 "--model", c["model"], "--seed", str(seed), "--config", json.dumps(c["config"]), "--out", str(out)]
+    commands = [(round_name, name, [sys.executable, str(ROOT / "scripts" / "tune.py"), run_name(round_name, name, seed),
+                 "--model", c["model"], "--seed", str(seed), "--config", json.dumps(c["config"]), "--out", str(out)])
                 for round_name in round_names
                 for name, c in ROUNDS[round_name]["candidates"].items() for seed in ROUNDS[round_name]["seeds"]
                 if not (out / f"{run_name(round_name, name, seed)}.json").exists()]   # kept runs stay
@@ -198,9 +201,12 @@ def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     started, lock, stopping = set(), threading.Lock(), threading.Event()
 
-    def launch(cmd):
+    def launch(command):
+        round_name, name, cmd = command
         if stopping.is_set():
             return cmd[2], None
+        if ruled_out(round_name, name, out):
+            return cmd[2], "ruled out"
         with open(logs / f"{cmd[2]}.log", "w") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
             with lock:
@@ -222,7 +228,10 @@ def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     try:
         with ThreadPoolExecutor(jobs) as pool:
             for name, code in pool.map(launch, commands):
-                if code is not None:
+                if code == "ruled out":
+                    print(f"{name}: not run, an earlier seed of its candidate has a last-3 validation accuracy "
+                          f"below {MIN_BAR}, so it cannot qualify", flush=True)
+                elif code is not None:
                     print(f"{name}: {'done' if code == 0 else f'FAILED (exit {code}), see {logs / name}.log'}",
                           flush=True)
     finally:
@@ -230,20 +239,36 @@ def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
             signal.signal(sig, handler)
 
 
+def finished(round_name: str, name: str, folder: Path) -> list[dict]:
+    """The candidate's finished runs, in seed order."""
+    import utils
+    return [utils.load_results(p) for seed in ROUNDS[round_name]["seeds"]
+            if (p := folder / f"{run_name(round_name, name, seed)}.json").exists()]
+
+
+def ruled_out(round_name: str, name: str, folder: Path = TUNING) -> bool:
+    """Whether the candidate's finished seeds already hold a last-3 accuracy under the minimum, so that
+    no further seed can make it qualify. Its remaining seeds are not run (added during round 11, after
+    its first 36 runs: it saves runs and changes no verdict)."""
+    import utils
+    return any(a < MIN_BAR for r in finished(round_name, name, folder) for a in utils.summarize(r)["last"])
+
+
 def verdict(round_name: str, folder: Path = TUNING) -> dict:
-    """The round's figures per candidate and the candidate its rule picks (None: none qualifies)."""
+    """The round's figures per candidate and the candidate its rule picks (None: none qualifies). A
+    candidate ruled out before its last seed has a row over the seeds it ran, marked complete False."""
     import utils
     rnd = ROUNDS[round_name]
     rows = {}
     for name in rnd["candidates"]:
-        records = [utils.load_results(p) for seed in rnd["seeds"]
-                   if (p := folder / f"{run_name(round_name, name, seed)}.json").exists()]
-        if len(records) < len(rnd["seeds"]):
+        records = finished(round_name, name, folder)
+        complete = len(records) == len(rnd["seeds"])
+        if not complete and not ruled_out(round_name, name, folder):
             continue
         lasts = [a for r in records for a in utils.summarize(r)["last"]]
-        rows[name] = {"params": records[0]["params"], "macs": records[0]["macs"],
-                      "mean": sum(lasts) / len(lasts), "min": min(lasts)}
-    qualified = [n for n, r in rows.items() if r["mean"] >= 99.52 and r["min"] >= 99.40]
+        rows[name] = {"params": records[0]["params"], "macs": records[0]["macs"], "seeds": [r["seed"] for r in records],
+                      "complete": complete, "mean": sum(lasts) / len(lasts), "min": min(lasts)}
+    qualified = [n for n, r in rows.items() if r["complete"] and r["mean"] >= MEAN_BAR and r["min"] >= MIN_BAR]
     chosen = None
     if qualified:
         fewest = min(rows[n]["params"] for n in qualified)
@@ -254,7 +279,8 @@ def verdict(round_name: str, folder: Path = TUNING) -> dict:
     pending = [n for n in rnd["candidates"] if n not in rows and candidate_params(rnd["candidates"][n]) <= bound]
     if pending:
         chosen = None
-    fallback = max(rows, key=lambda n: rows[n]["mean"]) if rows and not chosen and not pending else None
+    complete = [n for n in rows if rows[n]["complete"]]
+    fallback = max(complete, key=lambda n: rows[n]["mean"]) if complete and not chosen and not pending else None
     return {"round": round_name, "rule": rnd["rule"], "rows": rows, "qualified": qualified,
             "chosen": chosen, "fallback": fallback, "pending": pending}
 
@@ -280,8 +306,11 @@ def main(argv=None) -> int:
             v = verdict(round_name, Path(args.out))
             print(round_name)
             for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
+                note = "  qualifies" if name in v["qualified"] else ""
+                if not r["complete"]:
+                    note = f"  ruled out after seeds {', '.join(map(str, r['seeds']))}"
                 print(f"  {name:<16}{r['params']:>6,} params {r['macs']:>9,} MACs  mean {r['mean']:.3f}  "
-                      f"min {r['min']:.2f}{'  qualifies' if name in v['qualified'] else ''}")
+                      f"min {r['min']:.2f}{note}")
             if v["pending"]:
                 print(f"  undecided: {len(v['pending'])} candidates the rule could still prefer have not run")
             else:

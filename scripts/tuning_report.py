@@ -98,8 +98,9 @@ def round_table(round_name: str) -> str:
         start = f"| {name} | `{kw['spec']}`, head {kw['head']} | {recipe_change(c['config'])} |"
         if name in v["rows"]:
             r = v["rows"][name]
-            seeds = search.ROUNDS[round_name]["seeds"]
-            rows.append(f"{start} {r['params']:,} | {r['macs']:,} | {min(seeds)}-{max(seeds)} | {r['mean']:.3f} | "
+            seeds = (f"{min(r['seeds'])}-{max(r['seeds'])}" if r["complete"]
+                     else f"{', '.join(map(str, r['seeds']))} (ruled out: a last-3 accuracy under {search.MIN_BAR:.2f})")
+            rows.append(f"{start} {r['params']:,} | {r['macs']:,} | {seeds} | {r['mean']:.3f} | "
                         f"{r['min']:.2f} | {'yes' if name in v['qualified'] else 'no'} |")
         else:
             rows.append(f"{start} | | {'incomplete' if name in ran else 'not run'} | | | |")

@@ -74,3 +74,31 @@ def test_public_rerun_repeats_its_committed_first_epoch(real_root):
     committed = utils.load_results(ROOT / "results" / "public" / "public4968_seed1.json")
     history = public.build("public4968", seed=1, root=real_root).fit(epochs=1)
     assert_repeats({"history": {k: history[k] for k in committed["history"]}}, committed)
+
+
+def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_its_row(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import json
+    import search
+    names = list(search.ROUNDS["round11"]["candidates"])
+    record = json.loads((ROOT / "results" / "tuning" / "round11_sh4392_seed1.json").read_text())
+    for name, val_acc in ((names[0], [99.5, 99.39, 99.5]), (names[1], [99.5, 99.45, 99.5])):   # one under 99.40
+        record["history"]["val_acc"][-3:] = val_acc
+        (tmp_path / f"{search.run_name('round11', name, 1)}.json").write_text(json.dumps(record))
+    launched = []
+
+    class Run:                                               # stands in for a training process
+        def __init__(self, cmd, **_):
+            launched.append(cmd[2])
+
+        def wait(self):
+            return 0
+    monkeypatch.setattr(search.subprocess, "Popen", Run)
+    search.run_rounds(["round11"], 1, tmp_path)
+    assert [n for n in launched if n.startswith(f"round11_{names[0]}_")] == []                # ruled out: no seed
+    assert [n for n in launched if n.startswith(f"round11_{names[1]}_")] == [
+        search.run_name("round11", names[1], s) for s in (2, 3, 4)]                          # still open
+    v = search.verdict("round11", tmp_path)
+    assert set(v["rows"]) == {names[0]} and not v["rows"][names[0]]["complete"]
+    assert v["rows"][names[0]]["seeds"] == [1] and v["rows"][names[0]]["min"] == 99.39
+    assert v["pending"] and names[1] in v["pending"] and v["chosen"] is None and v["fallback"] is None
