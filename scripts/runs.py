@@ -20,7 +20,7 @@ NOTEBOOKS = range(1, 7)
 STUDY_SEEDS = range(1, 6)     # the seeds every notebook's recipe is compared on
 TUNING = RESULTS / "tuning"
 PUBLISHED = RESULTS / "public" / "published.json"
-SEARCH_ROUNDS = ("round7", "round8", "round9", "round10", "round11")   # the rounds written as code (scripts/search.py)
+SEARCH_ROUNDS = ("round7", "round8", "round9", "round10", "round11", "round12")   # the rounds written as code (scripts/search.py)
 
 
 def pct(values) -> str:

@@ -53,7 +53,7 @@ def test_early_round_tables_hold_exactly_their_rounds_runs(round_name):
         assert mean == pytest.approx(sum(lasts) / len(lasts), abs=5e-4) and low == pytest.approx(min(lasts)), name
 
 
-@pytest.mark.parametrize("round_name", ["round7", "round8", "round9", "round10", "round11"])
+@pytest.mark.parametrize("round_name", ["round7", "round8", "round9", "round10", "round11", "round12"])
 def test_search_round_tables_hold_exactly_their_rounds_runs(round_name):
     # a candidate has figures once its 4 seeds ran, or earlier when a run already fell under 99.40 (ruled out)
     runs = {name: by_seed for name, by_seed in runs_of(round_name).items()
