@@ -122,11 +122,9 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
         torch.utils.data.DataLoader(PILDataset(train_x, train_y, r["transform"]()), batch_size=r["batch_size"],
                                     shuffle=True, generator=torch.Generator().manual_seed(seed)),
         utils.TensorLoader(test_x, test_y, 1000), "test")
-    seeded = Recipe(r["model"], seed=seed, epochs=r["epochs"], batch_size=r["batch_size"], optimizer=r["optimizer"],
-                 lr_schedule=r["lr_schedule"], quick=quick, device="cpu", max_grad_norm=r["max_grad_norm"],
-                 cuda_graph=False, loaders=loaders)
-    seeded.data_path = "dataloader (their torchvision transforms)"
-    return seeded
+    return Recipe(r["model"], seed=seed, epochs=r["epochs"], batch_size=r["batch_size"], optimizer=r["optimizer"],
+                  lr_schedule=r["lr_schedule"], quick=quick, device="cpu", max_grad_norm=r["max_grad_norm"],
+                  cuda_graph=False, loaders=loaders, data_path="dataloader (their torchvision transforms)")
 
 
 def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:

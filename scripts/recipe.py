@@ -58,11 +58,12 @@ class Recipe:
                  holdout: int = 0, quick: bool = False, data_root=None, fast: bool = True, device=None,
                  model_kwargs: dict | None = None, label_smoothing: float = 0.0, ema_decay: float = 0.0,
                  max_grad_norm: float | None = None, cuda_graph: bool = True, cudnn_autotune: bool = True,
-                 loaders: utils.Loaders | None = None):
+                 loaders: utils.Loaders | None = None, data_path: str | None = None):
         self.device = utils.pick_device(device)
         self.threads = utils.set_threads()
         epochs = 1 if quick else epochs
-        self.notebook, self.data_path = notebook, "tensor" if fast else "dataloader"
+        # what the record calls the data path; given loaders name their own
+        self.notebook, self.data_path = notebook, data_path or ("tensor" if fast else "dataloader")
         self.recipe = dict(seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                            lr_schedule=lr_schedule, augment=augment, holdout=holdout, quick=quick,
                            model_kwargs=model_kwargs, label_smoothing=label_smoothing, ema_decay=ema_decay,

@@ -172,7 +172,7 @@ def test_size_sweep_is_the_final_recipe_with_narrower_widths():
 
 @pytest.mark.parametrize("round_name, fallback, test_seeds", [
     ("round7", "narrow4168", range(1, 6)), ("round8", "n_wd3e-4", ()), ("round9", "w4916_wd3e-4_scale", range(1, 11)),
-    ("round10", "b_mom0.9", ())])
+    ("round10", "b_mom0.9", ()), ("round11", "b6554", ()), ("round12", "a7296", ())])
 def test_search_verdicts_and_their_test_runs(round_name, fallback, test_seeds):
     import search
     verdict = search.verdict(round_name)

@@ -58,6 +58,7 @@ def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
     assert a["history"]["test_acc"] == b["history"]["test_acc"]                # seeded: it repeats
     saved = utils.load_results(tmp_path / "public4968_seed3.json")
     assert saved["params"] == 4968 and saved["max_grad_norm"] == 2.0 and saved["batch_size"] == 64
+    assert saved["data_path"] == "dataloader (their torchvision transforms)"
     assert saved["lr_schedule"]["div_factor"] == 5 and saved["optimizer"] == {"name": "SGD", "lr": 0.065, "momentum": 0.9}
     assert "Shankarganesh127" in saved["source"]
     assert utils.count_params(public.Public6128()) == 6128                     # the other solution's own count
@@ -66,11 +67,10 @@ def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
     assert "sunpau" in c["source"] and c["recipe"] == "public6128"
 
 
-def test_public_rerun_repeats_its_committed_first_epoch(real_root):
-    """The committed re-runs are what this code trains: seed 1's first epoch (see test_training.assert_repeats)."""
+def test_public_rerun_repeats_its_committed_first_epoch(real_root, assert_repeats):
+    """The committed re-runs are what this code trains: seed 1's first epoch (see conftest.repeats)."""
     import public
     import utils
-    from test_training import assert_repeats
     committed = utils.load_results(ROOT / "results" / "public" / "public4968_seed1.json")
     history = public.build("public4968", seed=1, root=real_root).fit(epochs=1)
     assert_repeats({"history": {k: history[k] for k in committed["history"]}}, committed)

@@ -76,25 +76,7 @@ def test_short_real_training_learns(real_root):
     assert history["test_acc"][-1] > 75                                   # chance is 10%
 
 
-def first_epoch(record: dict) -> dict:
-    return {k: v[0] for k, v in record["history"].items() if k != "seconds"}
-
-
-def assert_repeats(rerun: dict, committed: dict) -> None:
-    """A committed run's first epoch, retrained: to the bit on the CPU kind that trained it. Other CPUs
-    take other kernel paths (measured on an AVX-512 Xeon: after one epoch, training accuracy 0.17 points
-    off and a first-epoch test accuracy 3.1 points off); there the rate must still be the same and the
-    epoch's training figures close."""
-    rerun, committed = first_epoch(rerun), first_epoch(committed)
-    if rerun["train_loss"] == committed["train_loss"] and rerun["train_acc"] == committed["train_acc"]:
-        assert rerun == committed
-        return
-    assert rerun["lr"] == committed["lr"]
-    assert rerun["train_loss"] == pytest.approx(committed["train_loss"], rel=0.01)
-    assert rerun["train_acc"] == pytest.approx(committed["train_acc"], abs=0.5)
-
-
-def test_notebook_6_recipe_reproduces_its_committed_first_epoch(real_root):
+def test_notebook_6_recipe_reproduces_its_committed_first_epoch(real_root, assert_repeats):
     """938 batches of the committed seeded run of notebook 6, retrained through utils.train: the
     first epoch's figures (train loss and accuracy, both test accuracies, test loss, rate), see assert_repeats."""
     committed = load_results(results_path(6))
@@ -150,7 +132,7 @@ def test_weight_average_leaves_training_alone_and_is_what_is_kept(fake_root, tmp
     assert reloaded == pytest.approx(saved["history"]["test_acc"][-1], abs=1e-6)
 
 
-def test_notebook_5_reproduces_its_committed_first_epoch(real_root, tmp_path):
+def test_notebook_5_reproduces_its_committed_first_epoch(real_root, tmp_path, assert_repeats):
     """Notebook 5 (dropout and augmentation) executed through its own cells for one epoch (469
     batches; its rate is constant, so the first epoch is the published run's): its figures, see assert_repeats."""
     import run as runner
