@@ -25,7 +25,7 @@ def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:
     plt = pyplot()
     sizes = sorted(groups)
     public = public_solutions()
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.plot(sizes, [mean(pooled_last(groups[s])) for s in sizes], "o-", label="this recipe: mean of last 3 over seeds")
     ax.plot(sizes, [min(pooled_last(groups[s])) for s in sizes], "s--", label="this recipe: worst of last 3 over seeds")
     ax.scatter([p["params"] for p in public], [min(p["shown"]) for p in public], marker="*", s=120, color="C3",
@@ -43,9 +43,9 @@ def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:
     ax.axhline(TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{TARGET_ACC}% target")
     ax.set(xlabel="parameters", ylabel="test accuracy (%)", title="How far down the recipe holds")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2)   # below: it hides no point
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
