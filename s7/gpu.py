@@ -45,27 +45,30 @@ class CudaGraph:
     """train()'s update on one batch (forward, loss, backward, SGD step, weight-average update),
     captured once as a CUDA graph and then replayed.
 
-    train() asks ready() before each batch and runs the update eagerly when it says no: before the
-    weight average's first update (which copies), for a batch of another size (an epoch's last),
-    for an optimizer other than plain SGD, or after a failed capture (one warning). The first
-    ready() binds the graph to train()'s model, optimizer, weight average and label smoothing.
+    train() asks ready() before each batch and runs the update eagerly when it says no: the run's
+    first batch (torch's SGD makes its momentum buffers, and a scheduler sees optimizer.step()
+    called), before the weight average's first update (which copies), for a batch of another size
+    (an epoch's last), for an optimizer other than plain SGD, or after a failed capture (one
+    warning). The first ready() binds the graph to train()'s model, optimizer, weight average and
+    label smoothing.
 
     The batch is copied into static buffers. The SGD update (weight decay, momentum, Nesterov) is
-    written out with foreach ops reading the learning rate and momentum from device tensors, which
-    are refilled from the optimizer's param group before every replay: the schedule stays exact and
-    the optimizer's momentum buffers are the ones the graph updates, so eager and replayed batches
-    interleave freely. Warm-up iterations run on a side stream and the state is restored before
-    capture, so replayed training is eager training within float rounding. capture=False runs the
-    same update eagerly (to test its arithmetic on any device). With cudnn_autotune the warm-up lets
-    cuDNN time its algorithms and the graph keeps the fastest (an H200 ran step 6's graphed update in
-    0.50 ms instead of 0.61); the eager batches and evaluations stay deterministic. GPU reruns may
-    then differ in the last digits.
+    written out with foreach ops reading the learning rate, momentum and weight decay from device
+    tensors, which are refilled from the optimizer's param group before every replay: a schedule of
+    any of them stays exact, and the optimizer's momentum buffers are the ones the graph updates, so
+    eager and replayed batches interleave freely. What changes the update's shape (Nesterov, weight
+    decay or momentum switched on or off) is refused with a ValueError. Warm-up iterations run on a
+    side stream and the state is restored before capture, so replayed training is eager training
+    within float rounding. capture=False runs the same update eagerly (to test its arithmetic on any
+    device). With cudnn_autotune the warm-up lets cuDNN time its algorithms and the graph keeps the
+    fastest (an H200 ran step 6's graphed update in 0.50 ms instead of 0.61); the eager batches and
+    evaluations stay deterministic. GPU reruns may then differ in the last digits.
     """
 
     def __init__(self, cudnn_autotune: bool = True, capture: bool = True):
         self.cudnn_autotune, self.capture = cudnn_autotune, capture
         self.model = None               # model, optimizer, average, label_smoothing: the first ready()'s
-        self.graph, self.failed = None, False
+        self.graph, self.failed, self.buffers = None, False, None
         self.static_x = self.static_y = self.out = self.loss = None
 
     def ready(self, x, y, model, optimizer, average=None, label_smoothing: float = 0.0) -> bool:
@@ -73,13 +76,15 @@ class CudaGraph:
         if self.failed:
             return False
         if self.model is None:
-            if not self._bind(model, optimizer, average, label_smoothing):
-                return False
+            self._bind(model, optimizer, average, label_smoothing)
+            return False                                   # the first batch is eager (see above)
         elif (model is not self.model or optimizer is not self.optimizer or average is not self.average
               or label_smoothing != self.label_smoothing):
             raise ValueError("this CudaGraph holds another run's update: build one per run (utils.cuda_graph)")
         if average is not None and int(average.ema.n_averaged) == 0:
             return False                                   # the average's first update copies: eager
+        if self.buffers is None:
+            self.buffers = self._momentum_buffers()
         if self.capture and self.graph is None:
             try:
                 self._capture(x, y)
@@ -104,25 +109,37 @@ class CudaGraph:
             self.average.ema.n_averaged += 1              # a CPU counter: kept outside the graph
         return self.out, self.loss
 
-    def _bind(self, model, optimizer, average, label_smoothing) -> bool:
+    def _bind(self, model, optimizer, average, label_smoothing) -> None:
         group = optimizer.param_groups[0]
         if (type(optimizer) is not torch.optim.SGD or len(optimizer.param_groups) != 1
                 or group["dampening"] or group["maximize"]):
             self.failed = True
             warnings.warn("CUDA graphs replay plain SGD (one param group, no dampening, not maximize); "
                           f"{type(optimizer).__name__} trains eagerly")
-            return False
+            return
         self.model, self.optimizer, self.average, self.label_smoothing = model, optimizer, average, label_smoothing
-        self.params = list(group["params"])
-        self.weight_decay, self.nesterov = group["weight_decay"], group["nesterov"]
-        self.uses_momentum = group["momentum"] != 0
-        device = self.params[0].device
-        self.lr = torch.tensor(float(group["lr"]), device=device)
-        self.momentum = torch.tensor(float(group["momentum"]), device=device)
-        # SGD takes a buffer it finds and updates it in place: a zero buffer gives the same first step
-        self.buffers = [optimizer.state[p].setdefault("momentum_buffer", torch.zeros_like(p))
-                        for p in self.params] if self.uses_momentum else []
-        return True
+        self.params, self.shape = list(group["params"]), self._update_shape(group)
+        like = dict(device=self.params[0].device, dtype=self.params[0].dtype)   # a float32 rate would round a float64 run's
+        self.lr, self.momentum, self.weight_decay = (torch.tensor(float(group[k]), **like)
+                                                     for k in ("lr", "momentum", "weight_decay"))
+        self.buffers = None                 # torch's SGD makes them on the first (eager) batch
+
+    @staticmethod
+    def _update_shape(group) -> dict:
+        """What the written-out update's operations depend on (the values are tensors, refilled)."""
+        return dict(weight_decay=group["weight_decay"] != 0, momentum=group["momentum"] != 0,
+                    nesterov=group["nesterov"], dampening=group["dampening"], maximize=group["maximize"])
+
+    def _momentum_buffers(self) -> list[torch.Tensor]:
+        if not self.shape["momentum"]:
+            return []
+        buffers = []
+        for p in self.params:          # SGD updates a buffer it finds in place; a zero one gives its first step
+            state = self.optimizer.state[p]
+            if state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = torch.zeros_like(p)
+            buffers.append(state["momentum_buffer"])
+        return buffers
 
     def _averaged_tensors(self):
         ema = self.average.ema
@@ -132,13 +149,13 @@ class CudaGraph:
     def _update(self) -> None:
         """torch.optim.SGD's step, then the weight average's, with lr and momentum as tensors."""
         grads = [p.grad for p in self.params]
-        if self.weight_decay:
-            torch._foreach_add_(grads, self.params, alpha=self.weight_decay)
+        if self.shape["weight_decay"]:
+            torch._foreach_add_(grads, torch._foreach_mul(self.params, self.weight_decay))
         direction = grads
-        if self.uses_momentum:
+        if self.shape["momentum"]:
             torch._foreach_mul_(self.buffers, self.momentum)
             torch._foreach_add_(self.buffers, grads)
-            if self.nesterov:
+            if self.shape["nesterov"]:
                 torch._foreach_add_(grads, torch._foreach_mul(self.buffers, self.momentum))
             else:
                 direction = self.buffers
@@ -146,7 +163,8 @@ class CudaGraph:
         if self.average is not None:
             ema_params, ema_buffers, model_buffers = self._averaged_tensors()
             torch._foreach_lerp_(ema_params, self.params, 1 - self.average.decay)
-            torch._foreach_copy_(ema_buffers, model_buffers)       # as AveragedModel keeps them
+            if ema_buffers:                                        # Model1 and Model2 have none
+                torch._foreach_copy_(ema_buffers, model_buffers)   # as AveragedModel keeps them
 
     def _body(self) -> None:
         self.out = self.model(self.static_x)
@@ -190,8 +208,12 @@ class CudaGraph:
 
     def _sync_hyperparameters(self) -> None:
         group = self.optimizer.param_groups[0]
-        self.lr.fill_(group["lr"])
-        self.momentum.fill_(group["momentum"])
+        if self._update_shape(group) != self.shape:
+            raise ValueError(f"the optimizer's settings changed during training ({self.shape} when bound, now "
+                             f"{self._update_shape(group)}): a CUDA graph holds the update's operations, so "
+                             f"change only lr, momentum and weight_decay values, or train with graph=None")
+        for tensor, key in ((self.lr, "lr"), (self.momentum, "momentum"), (self.weight_decay, "weight_decay")):
+            tensor.fill_(group[key])
 
 
 class GraphedAugment:
