@@ -25,7 +25,7 @@ from s7.data_checks import MNISTDataError, data_root, ensure_mnist  # noqa: F401
 from s7.digits import load_digit, predict_digit, show_predictions  # noqa: F401
 from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401
 from s7.pixels import normalise
-from s7.records import (RESULTS_DIR, TARGET_ACC, History, load_model, load_results,  # noqa: F401
+from s7.records import (RESULTS_DIR, TARGET_ACC, History, cpu_name, load_model, load_results,  # noqa: F401
                         meets_target, results_path, summarize, target_line, write_run)
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"   # digits drawn for the project

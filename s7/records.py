@@ -41,6 +41,23 @@ class History(dict):
               f"{split} loss {test_loss:.4f} acc {test_acc:.2f}%{raw}  ({seconds:.1f}s)")
 
 
+def cpu_name() -> str:
+    """The processor's model name and its widest vector instructions: seeded CPU runs repeat bit for
+    bit only on the same kind (other kernel paths round differently)."""
+    name, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                name = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    isa = next((f for f in ("avx512f", "avx2", "avx") if f in flags), None)
+    return f"{name} ({isa})" if isa else name
+
+
 def results_path(notebook: int, out_dir=RESULTS_DIR, suffix=".json") -> Path:
     return Path(out_dir) / f"S7_Model_{notebook}{suffix}"
 
@@ -54,7 +71,7 @@ def write_run(out_dir, notebook: int, model: nn.Module, history: dict, device, p
     device = torch.device(device)
     if device.type == "cuda":       # CPU records stay as they were
         record.update(cuda_graph=graph is not None, cudnn_autotune=bool(graph and graph.cudnn_autotune))
-    record.update(torch=torch.__version__, device=str(device), python=platform.python_version(),
+    record.update(torch=torch.__version__, device=str(device), cpu=cpu_name(), python=platform.python_version(),
                   params=params, macs=macs, history=dict(history))
     path = results_path(notebook, out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

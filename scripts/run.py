@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Re-run a notebook of the series headlessly, or regenerate the README from results/.
+"""Run a notebook of the series headlessly, or regenerate the README from results/.
 
-  python scripts/run.py --notebook 1                 # execute S7_Model_1.ipynb, update it and results/
+  python scripts/run.py --notebook 1                 # execute S7_Model_1.ipynb -> runs/ (git-ignored)
+  python scripts/run.py --notebook 1 --quick         # smoke mode: one epoch on 5,000 images -> runs/
   python scripts/run.py --all --quick --out DIR      # smoke-run every notebook into DIR
-  python scripts/run.py --notebook 6 --seed 1234 --out /tmp/x
-  python scripts/run.py --notebook 6 --seeds 1 2 3 4 5   # -> results/seeds/S7_Model_6_seed<S>.json
-  python scripts/run.py --notebook 6 --validate      # hold out 5,000 training images -> results/validation/
-  python scripts/run.py --report                 # README tables and plot, notebooks' Results cells
+  python scripts/run.py --notebook 6 --seed 1234     # another seed -> runs/
+  python scripts/run.py --notebook 6 --seeds 1 2 3 4 5   # a seed study -> runs/seeds/S7_Model_6_seed<S>.json
+  python scripts/run.py --notebook 6 --validate      # hold out 5,000 training images -> runs/validation/
+  python scripts/run.py --notebook 6 --publish       # the maintainers': results/ and the saved notebook
+  python scripts/run.py --report                     # README tables and plot, notebooks' Results cells
 
-The notebook is the recipe: this runner executes it through a Jupyter kernel, overriding only
-the parameters given here (in a cell injected after the one tagged "parameters"). It runs in a
-scratch folder and copies the outputs into place only when every cell succeeded.
+The notebook is the recipe: papermill executes it in a scratch folder with the parameters given
+here (injected after the cell tagged "parameters"), and the outputs are copied into place only
+when every cell succeeded. A run writes to runs/ (or --out) and then says how it compares with
+the published run of the same recipe and seed; only --publish rewrites results/ and the notebook.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import shutil
@@ -26,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 NOTEBOOKS = range(1, 7)
 HOLDOUT = 5000          # validation split: the last 5,000 training images
+RUNS = ROOT / "runs"    # where a run goes unless --out or --publish says otherwise (git-ignored)
+# what makes two runs the same recipe (the published run it is compared with)
+RECIPE_KEYS = ("model", "params", "seed", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout",
+               "quick", "model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm", "data_path")
 
 
 class RunError(Exception):
@@ -61,57 +69,27 @@ def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> 
     return params
 
 
-def inject_parameters(nb, params: dict) -> None:
-    """Insert a cell assigning `params` right after the cell tagged "parameters" (as papermill does)."""
-    import nbformat
-    if not params:
-        return
-    index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
-    if index is None:
-        raise RunError("the notebook has no cell tagged 'parameters'")
-    source = "# Parameters injected by scripts/run.py\n" + "".join(f"{k} = {v!r}\n" for k, v in params.items())
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-    nb.cells.insert(index + 1, cell)
-
-
 def execute_notebook(path: Path, params: dict, workdir: Path, echo=True):
-    """Execute a copy of the notebook with cwd=workdir; outputs written there (results/...).
+    """Execute a copy of the notebook through papermill with cwd=workdir (its outputs go there);
+    each cell's output is echoed to the terminal as it comes. Raises RunError on a failing cell."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
 
-    Cell output is echoed to the terminal as it comes. Raises RunError on a failing cell.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    class EchoingClient(NotebookClient):
-        def process_message(self, msg, cell, cell_index):
-            if echo and msg["msg_type"] == "stream":
-                sys.stderr.write(msg["content"]["text"])
-                sys.stderr.flush()
-            return super().process_message(msg, cell, cell_index)
-
-    nb = nbformat.read(path, as_version=4)
-    inject_parameters(nb, params)
     paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     if str(ROOT) not in paths:             # the kernel imports utils and models from here
         os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in paths if p])
-    client = EchoingClient(nb, timeout=None, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
-    code_cells = sum(c.cell_type == "code" for c in nb.cells)
-    done = 0
-
-    def announce(cell, cell_index, **_):
-        nonlocal done
-        if cell.cell_type == "code":
-            done += 1
-            first = next((line for line in cell.source.splitlines() if line.strip()), "")
-            print(f"[{path.name}] cell {done}/{code_cells}: {first[:70]}", file=sys.stderr, flush=True)
-
-    client.on_cell_start = announce
+    log = logging.getLogger("papermill")
+    if echo and not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
-        client.execute()
-    except CellExecutionError as err:
-        raise RunError(f"{path.name}: a cell failed; nothing was copied into place.\n{err}") from None
-    return nb
+        return papermill.execute_notebook(str(path), str(workdir / path.name), parameters=params, cwd=str(workdir),
+                                          kernel_name="python3", log_output=echo, progress_bar=False)
+    except PapermillExecutionError as err:
+        raise RunError(f"{path.name}: cell {err.exec_count} failed ({err.ename}: {err.evalue}); "
+                       f"nothing was copied into place") from None
 
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -123,7 +101,7 @@ PROGRESS_FRAME = re.compile(r"\|.*\d+/\d+ \[.*(it/s|s/it|\?it/s)")     # a tqdm 
 def clean_outputs(nb) -> None:
     """What a reader of the saved notebook should not see: the progress bars (widgets whose saved
     state is the frozen "0%" of their first frame, or text frames where ipywidgets is missing; each
-    epoch's one-line summary stays) and the widget state. Interactive bars in Jupyter and Colab are
+    epoch's one-line summary stays), the widget state and papermill's timings and scratch paths. Interactive bars in Jupyter and Colab are
     untouched: this runs on the saved copy."""
     for cell in (c for c in nb.cells if c.cell_type == "code"):
         kept = []
@@ -137,7 +115,13 @@ def clean_outputs(nb) -> None:
                 out.text = "\n".join(lines) + "\n"
             kept.append(out)
         cell.outputs = kept
-    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:                              # papermill's timings and its empty tag lists
+        for key in ("papermill", "execution"):
+            cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+    for key in ("widgets", "papermill"):
+        nb.metadata.pop(key, None)
 
 
 def check_data_root(data_root: str | None) -> str:
@@ -158,6 +142,43 @@ def check_data_root(data_root: str | None) -> str:
     return str(path)
 
 
+def published_twin(record: dict) -> tuple[str, dict] | None:
+    """The published run of the same recipe and seed, if there is one: (its file, its record)."""
+    import utils
+    n = record["notebook"]
+    for path in (utils.results_path(n), utils.RESULTS_DIR / "seeds" / f"S7_Model_{n}_seed{record['seed']}.json",
+                 utils.results_path(n, utils.RESULTS_DIR / "validation")):
+        if path.exists():
+            twin = utils.load_results(path)
+            if all(twin.get(k) == record.get(k) for k in RECIPE_KEYS):
+                return str(path.relative_to(ROOT)), twin
+    return None
+
+
+def comparison(record: dict) -> str:
+    """How a run compares with the published run of its recipe and seed, in one line."""
+    import utils
+    found = published_twin(record)
+    if found is None:
+        what = "a quick run" if record["quick"] else f"seed {record['seed']}"
+        return f"no published run of this recipe ({what}) to compare with"
+    where, twin = found
+    split = utils.summarize(record)["split"]
+    mine, theirs = record["history"][f"{split}_acc"], twin["history"][f"{split}_acc"]
+    if mine == theirs:
+        return f"identical to the published run ({where}) to the digit"
+    gap = max(abs(a - b) for a, b in zip(mine[-3:], theirs[-3:]))
+    return (f"differs from the published run ({where}): last 3 {split} accuracies {', '.join(f'{a:.2f}' for a in mine[-3:])} "
+            f"against {', '.join(f'{a:.2f}' for a in theirs[-3:])}, at most {gap:.2f} points apart "
+            f"(this CPU: {utils.cpu_name()}; another CPU kind rounds differently, README: Reproducibility)")
+
+
+def destination(args) -> Path:
+    """Where a run's files go: results/ when published, else --out, else runs/."""
+    import utils
+    return utils.RESULTS_DIR if args.publish else Path(args.out) if args.out else RUNS
+
+
 def run_notebook(notebook: int, args) -> dict:
     """Execute one notebook and put its outputs where they belong; return its record."""
     import nbformat
@@ -165,40 +186,43 @@ def run_notebook(notebook: int, args) -> dict:
     import report
 
     seeds = args.seeds or [args.seed]
+    dest = destination(args)
     records = []
     for seed in seeds:
         params = parameter_overrides(seed, args.epochs, args.quick, args.validate)
+        out_dir = notebook_parameters(notebook)["OUT_DIR"]
         with tempfile.TemporaryDirectory(prefix=f"s7_notebook{notebook}_") as tmp:
             tmp = Path(tmp)
             print(f"== notebook {notebook}: executing {notebook_path(notebook).name} "
                   f"({', '.join(f'{k}={v}' for k, v in params.items()) or 'as committed'})", file=sys.stderr)
             nb = execute_notebook(notebook_path(notebook), params, tmp, echo=not args.silent)
-            produced = utils.results_path(notebook, tmp / "results")
+            produced = utils.results_path(notebook, tmp / out_dir)
             if not produced.exists():
-                raise RunError(f"{notebook_path(notebook).name} ran but wrote no {produced.name}")
+                raise RunError(f"{notebook_path(notebook).name} ran but wrote no {produced.name} in its OUT_DIR")
             record = utils.load_results(produced)
             records.append(record)
-            dest = Path(args.out) if args.out else utils.RESULTS_DIR
+            compared = comparison(record)
             if args.seeds:
-                dest = dest / "seeds"
-                dest.mkdir(parents=True, exist_ok=True)
-                shutil.copy(produced, dest / f"S7_Model_{notebook}_seed{seed}.json")
+                folder = dest / "seeds"
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copy(produced, folder / f"S7_Model_{notebook}_seed{seed}.json")
             elif args.validate:
-                dest = dest / "validation" if not args.out else dest
-                dest.mkdir(parents=True, exist_ok=True)
-                shutil.copy(produced, utils.results_path(notebook, dest))
+                folder = dest / "validation"
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copy(produced, utils.results_path(notebook, folder))
             else:
                 dest.mkdir(parents=True, exist_ok=True)
                 for suffix in (".json", ".pt"):
-                    shutil.copy(utils.results_path(notebook, tmp / "results", suffix),
-                                utils.results_path(notebook, dest, suffix))
+                    shutil.copy(produced.with_suffix(suffix), utils.results_path(notebook, dest, suffix))
+                study_seed1 = dest / "seeds" / f"S7_Model_{notebook}_seed1.json"
+                if args.publish and record["seed"] == 1 and study_seed1.exists():
+                    shutil.copy(produced, study_seed1)     # the published run is seed 1 of the step's seed study
                 report.fill_results_cell(nb, record)
                 clean_outputs(nb)
-                nb_dest = Path(args.out) / notebook_path(notebook).name if args.out else notebook_path(notebook)
-                nbformat.write(nb, nb_dest)
+                nbformat.write(nb, notebook_path(notebook) if args.publish else dest / notebook_path(notebook).name)
         s = utils.summarize(record)
         print(f"notebook {notebook} seed {record['seed']}: params {s['params']:,}, best {s['split']} {s['best_eval']:.2f}%, "
-              f"last 3 {', '.join(f'{a:.2f}' for a in s['last'])}  ->  {dest}")
+              f"last 3 {', '.join(f'{a:.2f}' for a in s['last'])}  ->  {dest}\n  {compared}")
     return records[-1]
 
 
@@ -220,7 +244,9 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="smoke mode: one epoch on a small subset")
     p.add_argument("--validate", action="store_true",
                    help=f"hold out the last {HOLDOUT} training images and evaluate on them")
-    p.add_argument("--out", help="write the executed notebook and results here instead of the repo")
+    p.add_argument("--out", help=f"write the executed notebook and results here (default: {RUNS.name}/)")
+    p.add_argument("--publish", action="store_true",
+                   help="write results/ and the saved notebook: the published record (maintainers)")
     p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
     p.add_argument("--silent", action="store_true", help="do not echo the notebook's output")
     args = p.parse_args(argv)
@@ -233,6 +259,11 @@ def parse_args(argv=None):
         p.error(f"bad --epochs {args.epochs}: use 1-100")
     if args.seeds and args.seed is not None:
         p.error("give --seed or --seeds, not both")
+    if args.publish and args.out:
+        p.error("give --publish (results/) or --out DIR, not both")
+    if args.publish and (args.quick or args.epochs is not None or args.seed is not None):
+        p.error("only the notebook's own recipe is published: drop --quick, --epochs and --seed "
+                "(a seed study is --seeds)")
     return args
 
 

@@ -63,7 +63,7 @@ def test_notebook_shows_its_training_loop(n):
     """The learner sees the run: the model, loaders and optimizer built from the config cell, the
     epoch loop over utils.train and utils.test, then the save."""
     code = "\n".join(c.source for c in notebook(n).cells if c.cell_type == "code")
-    for line in (f"model = Model{n}().to(device)", "loaders = utils.get_loaders(", "torch.optim.SGD(model.parameters(), **OPTIMIZER)",
+    for line in (f"MODEL = Model{n}", "model = MODEL().to(device)", "loaders = utils.get_loaders(", "torch.optim.SGD(model.parameters(), **OPTIMIZER)",
                  "for epoch in range(1, EPOCHS + 1):", "utils.train(model, loaders.train, optimizer, device",
                  "utils.test(", "history.add(", "utils.save_run(OUT_DIR, NOTEBOOK"):
         assert line in code, line
@@ -222,12 +222,14 @@ def test_runner_rejects_bad_input_in_one_line(args, message):
 
 
 def test_failing_cell_stops_and_leaves_committed_files_alone(tmp_path, monkeypatch):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise ValueError('broken recipe')")])
+    params = nbformat.v4.new_code_cell('OUT_DIR = "runs"', metadata={"tags": ["parameters"]})
+    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("raise ValueError('broken recipe')")],
+                                  metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
     broken = tmp_path / "S7_Model_6.ipynb"
     nbformat.write(nb, broken)
     before = tree_digest(ROOT / "results"), (ROOT / "S7_Model_6.ipynb").read_bytes()
     monkeypatch.setattr(run, "notebook_path", lambda n: broken)
-    assert run.main(["--notebook", "6", "--silent"]) == 1
+    assert run.main(["--notebook", "6", "--publish", "--silent"]) == 1
     assert (tree_digest(ROOT / "results"), (ROOT / "S7_Model_6.ipynb").read_bytes()) == before
 
 
