@@ -10,7 +10,12 @@ import torch.nn.functional as F
 
 
 def conv(c_in, c_out, kernel=3, bn=False, dropout=0.0):
-    """conv (no bias when BatchNorm follows) -> ReLU -> [BatchNorm] -> [Dropout]."""
+    """conv -> ReLU -> [BatchNorm] -> [Dropout].
+
+    With BatchNorm the conv has no bias, to save parameters (one per channel). The bias is not
+    redundant here: it comes before the ReLU and moves its threshold, which BatchNorm's shift after
+    the ReLU does not; the networks train as well without it.
+    """
     layers = [nn.Conv2d(c_in, c_out, kernel, bias=not bn), nn.ReLU()]
     if bn:
         layers.append(nn.BatchNorm2d(c_out))

@@ -1,9 +1,9 @@
 """What the six notebooks share, in the order a run uses it: data -> seeding and device -> train and
-test -> model report -> results -> plots.
+test -> the weight average -> model report -> results -> plots.
 
 This is the file to read beside a notebook. The machinery a learner need not read lives in s7/:
-the IDX file checks, the augmentation op, the CUDA graphs, the weight average, results files,
-robustness and your own digit. The names a notebook uses from there are imported here.
+the IDX file checks, the augmentation op, the CUDA graphs, results files, robustness and your own
+digit. The names a notebook uses from there are imported here.
 """
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from s7.augment import draw_affine, random_affine
-from s7.averaging import WeightAverage  # noqa: F401  (the notebooks': utils.WeightAverage)
 from s7.data_checks import MNISTDataError, data_root, ensure_mnist  # noqa: F401
 from s7.digits import load_digit, predict_digit, show_predictions  # noqa: F401
 from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401
 from s7.pixels import normalise
-from s7.records import (RESULTS_DIR, TARGET_ACC, History, cpu_name, load_model, load_results,  # noqa: F401
+from s7.records import (RESULTS_DIR, TARGET, TARGET_ACC, History, cpu_name, load_model, load_results,  # noqa: F401
                         meets_target, results_path, summarize, target_line, write_run)
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"   # digits drawn for the project
@@ -212,6 +211,42 @@ def test(model, loader, device):
 
 
 # ----------------------------------------------------------------------------
+# The weight average (step 6)
+# ----------------------------------------------------------------------------
+class WeightAverage:
+    """An exponential moving average of a model's weights, updated after every optimizer step.
+
+    The average of weights is a different network from the one whose activations the BatchNorm
+    layers tracked, so before it is evaluated its BatchNorm statistics are measured afresh, on the
+    clean (un-augmented) training images: the images the test set resembles. Training itself is
+    untouched; only what is evaluated and kept changes.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.ema = torch.optim.swa_utils.AveragedModel(
+            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
+        self.model = None   # the last model evaluation_model() built
+
+    def update(self, model: nn.Module) -> None:
+        self.ema.update_parameters(model)
+
+    @torch.no_grad()
+    def evaluation_model(self, images: torch.Tensor, batch_size: int = 1000) -> nn.Module:
+        """A copy of the averaged network with BatchNorm statistics recomputed over `images`."""
+        model = copy.deepcopy(self.ema.module).eval()     # dropout off: it would skew the statistics
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.reset_running_stats()
+                m.momentum = None            # the mean over the batches, not a running average
+                m.train()                    # only BatchNorm measures
+        for start in range(0, len(images), batch_size):
+            model(images[start:start + batch_size])
+        self.model = model.eval()
+        return self.model
+
+
+# ----------------------------------------------------------------------------
 # Model report
 # ----------------------------------------------------------------------------
 def count_params(model: nn.Module) -> int:
@@ -322,26 +357,33 @@ def evaluate_weights(model_cls, path, root=None, device=None, subset: int | None
 # Plots
 # ----------------------------------------------------------------------------
 def plot_history(history: dict, title: str = ""):
-    """Loss and accuracy per epoch, train and evaluation split."""
+    """Loss and accuracy per epoch, train and evaluation split, and the learning rate each epoch
+    started at (a schedule that steps per batch moves it within the epoch too)."""
     import matplotlib.pyplot as plt
     split = "test" if "test_acc" in history else "val"
     epochs = range(1, len(history["train_acc"]) + 1)
     averaged = f"raw_{split}_acc" in history   # a WeightAverage run: show the trained weights too
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax_loss, ax_acc, ax_lr) = plt.subplots(1, 3, figsize=(14, 3.8), gridspec_kw={"width_ratios": [1, 1, 0.7]})
     for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
         ax.plot(epochs, history[f"train_{metric}"], "o-", label="train")
         ax.plot(epochs, history[f"{split}_{metric}"], "o-", label=f"{split}, weight average" if averaged else split)
         if metric == "acc" and averaged:
             ax.plot(epochs, history[f"raw_{split}_acc"], ".--", label=f"{split}, trained weights")
+        if metric == "acc":
+            ax.axhline(TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"target {TARGET_ACC}%")
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy (%)" if metric == "acc" else "loss")
         ax.grid(alpha=0.3)
         ax.legend()
-    ax_acc.axhline(TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"{TARGET_ACC}%")
     later = history["train_acc"][1:] + history[f"{split}_acc"][1:]   # epoch 1 would squash the rest
     if later:
         ax_acc.set_ylim(min(later) - 0.3, max(max(later), TARGET_ACC) + 0.2)
     ax_loss.set_yscale("log")
+    ax_lr.plot(epochs, history["lr"], "o-", color="tab:purple")
+    ax_lr.set_xlabel("epoch")
+    ax_lr.set_ylabel("learning rate at the epoch's start")
+    ax_lr.set_ylim(bottom=0)
+    ax_lr.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -373,6 +415,24 @@ def show_samples(loader, n: int = 32):
             x, y = zip(*(loader.dataset[i] for i in range(n)))
         x, y = torch.stack(x), torch.tensor(y)
     return _image_grid(x[:n], [str(int(v)) for v in y[:n]], title="training samples")
+
+
+def show_augmented(loader: TensorLoader, n: int = 8, draws: int = 2):
+    """The same training digits clean (top row) and under `draws` augmentations (rows below)."""
+    x, y = loader.images[:n], loader.labels[:n]
+    g = torch.Generator(device=x.device).manual_seed(0)
+    rows = [x] + [random_affine(x, generator=g, **loader.augment) for _ in range(draws)]
+    titles = [f"clean {int(v)}" for v in y] + [f"augmented {int(v)}" for _ in range(draws) for v in y]
+    return _image_grid(torch.cat(rows), titles, ncols=n, title=f"clean and augmented: {loader.augment}")
+
+
+def torchvision_augment(augment: dict, size: int = 28):
+    """The torchvision transform that draws from the same ranges as AUGMENT (for PIL images):
+    RandomAffine with the same degrees and the shift as a fraction of the image side. It shifts
+    by whole pixels (ours: any fraction, bilinear) and takes its own random draws."""
+    from torchvision.transforms import RandomAffine
+    shift = augment["shift"] / size
+    return RandomAffine(degrees=augment["degrees"], translate=(shift, shift))
 
 
 @torch.inference_mode()

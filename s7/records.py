@@ -10,6 +10,8 @@ import torch.nn as nn
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 TARGET_ACC = 99.4                   # the exercise: % test accuracy in each of the last 3 epochs
+# the exercise's goal, in the words README, the Results cells and the runs' target lines all use
+TARGET = "fewer than 8,000 parameters and at least 99.40% test accuracy in each of the last 3 of at most 15 epochs"
 HISTORY_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
 OPTIONAL = ("model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm")   # recorded only when set
 
@@ -144,5 +146,4 @@ def target_line(record: dict) -> str:
     s = summarize(record)
     verdict = "TARGET MET" if meets_target(record) else "TARGET MISSED"
     return (f"{verdict}: {s['params']:,} parameters, {s['epochs']} epochs, last 3 {s['split']} accuracies "
-            f"{', '.join(f'{a:.2f}' for a in s['last'])}% (target: < 8,000 parameters, <= 15 epochs, "
-            f">= {TARGET_ACC:.2f}% in each of the last 3)")
+            f"{', '.join(f'{a:.2f}' for a in s['last'])}% (the target: {TARGET})")

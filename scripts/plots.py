@@ -1,13 +1,15 @@
-"""The README's two plots, from results/: test accuracy per epoch of every notebook, and the size frontier."""
+"""The README's plots, from results/: test accuracy per epoch of every notebook, step 6's changes one
+at a time, and the size frontier."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from runs import (NOTEBOOKS, RESULTS, TARGET_ACC, load_notebook, mean, pooled_last, public_reruns, public_solutions,
-                  round_label, size_groups, study_records, tested_picks)
+from runs import (NOTEBOOKS, RESULTS, TARGET_ACC, ablation_records, load_notebook, mean, pooled_last, public_reruns, public_solutions,
+                  round_label, size_groups, study_records, summarize, tested_picks)
 
 ACCURACY_PLOT = RESULTS / "test_accuracy.png"
 FRONTIER_PLOT = RESULTS / "size_frontier.png"
+ABLATION_PLOT = RESULTS / "ablation.png"
 
 
 def pyplot():
@@ -15,6 +17,30 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+def plot_ablation(path=ABLATION_PLOT) -> Path | None:
+    """Step 6's changes one at a time: each row's mean of the last 3 over its seeds, with the range
+    of its seed means."""
+    rows = [(row, records) for row, records in ablation_records() if records]
+    if not rows:
+        return None
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for x, (row, records) in enumerate(rows):
+        means = [mean(summarize(r)["last"]) for r in records]
+        ax.plot([x, x], [min(means), max(means)], "-", color="C0", lw=3, alpha=0.4)
+        ax.plot(x, mean(pooled_last(records)), "o", color="C0")
+    ax.axhline(TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{TARGET_ACC}% target")
+    ax.set_xticks(range(len(rows)), [row["label"] for row, _ in rows], rotation=20)
+    ax.set(ylabel="test accuracy (%)", title="From step 5 to step 6, one change at a time (dot: mean of last 3; bar: seed means)")
+    ax.title.set_fontsize(10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:

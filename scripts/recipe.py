@@ -19,7 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import utils  # noqa: E402
-from s7.averaging import WeightAverage, clean_images  # noqa: E402
+from s7.pixels import normalise  # noqa: E402
 from s7 import gpu  # noqa: E402
 
 
@@ -45,6 +45,13 @@ def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: 
     if name == "OneCycleLR":
         spec.update(steps_per_epoch=steps_per_epoch, epochs=epochs)
     return getattr(torch.optim.lr_scheduler, name)(optimizer, **spec)
+
+
+def clean_images(loader, device) -> torch.Tensor:
+    """The normalised, un-augmented images of a training loader (the tensor loader or a DataLoader)."""
+    if hasattr(loader, "images"):
+        return loader.images.to(device)
+    return normalise(loader.dataset.images).to(device)
 
 
 class Recipe:
@@ -76,7 +83,7 @@ class Recipe:
         self.optimizer = build_optimizer(self.model, optimizer)
         self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs,
                                          self.loaders.eval_split)
-        self.average = WeightAverage(self.model, ema_decay) if ema_decay else None
+        self.average = utils.WeightAverage(self.model, ema_decay) if ema_decay else None
         self.graph = gpu.cuda_graph(self.device, cudnn_autotune) if cuda_graph else None
         self.history = self.record = None
 

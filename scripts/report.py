@@ -4,7 +4,7 @@
 
 Writes, between the files' "generated" markers: README's comparison table of the six steps, the
 seed-study gains, the seed table of step 6, the public comparison, robustness and performance;
-TUNING.md's tables (scripts/tuning_report.py); the plots (scripts/plots.py); and each notebook's
+TUNING.md's tables (search/tuning_report.py); the plots (scripts/plots.py); and each notebook's
 cell tagged "results". Which runs each table reads is in scripts/runs.py. Nothing here is typed by
 hand: change a result by re-running its notebook.
 """
@@ -18,13 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "search"))   # tuning_report: TUNING.md's tables
 
 import models  # noqa: E402
 import utils   # noqa: E402
-from plots import plot_accuracy, plot_frontier  # noqa: E402
-from runs import (NOTEBOOKS, RESULTS, load_notebook, mean, pct, pooled_last, public_reruns, public_solutions,  # noqa: E402
-                  recipe_change, round_label, seed_means, seed_records, seed_table, size_groups, study_records,
-                  tested_picks)
+from plots import plot_ablation, plot_accuracy, plot_frontier  # noqa: E402
+from runs import (NOTEBOOKS, RESULTS, ablation_records, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
+                  public_solutions, recipe_change, round_label, seed_means, seed_records, seed_table, size_groups,
+                  study_records, summarize, tested_picks)
+from s7.records import TARGET  # noqa: E402
 from s7.robustness import ROBUSTNESS_SEED, robustness  # noqa: E402
 from tuning_report import tuning_blocks  # noqa: E402
 
@@ -56,8 +58,15 @@ def results_markdown(record: dict) -> str:
         f"- Best {s['split']} accuracy: **{s['best_eval']:.2f}%**",
         f"- {s['split'].capitalize()} accuracy of the last 3 epochs: **{pct(s['last'])}** (%)",
         f"- Epochs: {s['epochs']}, {s['sec_per_epoch']:.1f} s per epoch on {record['device']}",
-        f"- The target (< 8,000 parameters, >= 99.40% in each of the last 3 of <= 15 epochs): {verdict} it",
-    ] + seed_study_lines(record["notebook"])) + "\n"
+        f"- The target ({TARGET}): {verdict} it",
+    ] + seed_study_lines(record["notebook"]) + (ablation_lines() if record["notebook"] == 6 else [])) + "\n"
+
+
+def ablation_lines() -> list[str]:
+    """Notebook 6's Results: the table of its changes one at a time, and its plot."""
+    return ["", "**Step 6's changes, one at a time** (each row adds one change to the row above; "
+                "seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "", ablation_table(), "",
+            "![Step 6's changes one at a time](results/ablation.png)"]
 
 
 def seed_study_lines(notebook: int) -> list[str]:
@@ -106,19 +115,46 @@ def comparison_table() -> str:
     return "\n".join(rows)
 
 
+def spread_verdict(before: dict, after: dict) -> str:
+    """Whether the seed means moved further than their spread: the words every gain line uses."""
+    if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
+        return "larger than the seed spread (the ranges do not overlap)"
+    return "within the seed spread"
+
+
+def gain(before: dict, after: dict) -> float:
+    return round(mean(after.values()) - mean(before.values()), 2) + 0.0     # + 0.0: no '-0.00'
+
+
 def gain_line(notebook: int) -> str | None:
     """Whether a step's gain over the step before is larger than the spread between seeds."""
     before, after = seed_means(notebook - 1), seed_means(notebook)
     if len(before) < 2 or len(after) < 2:
         return None
-    gain = round(mean(after.values()) - mean(before.values()), 2) + 0.0     # + 0.0: no '-0.00'
-    if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
-        verdict = "larger than the seed spread (the ranges do not overlap)"
-    else:
-        verdict = "within the seed spread"
-    return (f"Step {notebook} vs {notebook - 1}: {gain:+.2f} points (seed means "
+    return (f"Step {notebook} vs {notebook - 1}: {gain(before, after):+.2f} points (seed means "
             f"{min(before.values()):.2f}-{max(before.values()):.2f}% -> {min(after.values()):.2f}-{max(after.values()):.2f}%): "
-            f"{verdict}.")
+            f"{spread_verdict(before, after)}.")
+
+
+def ablation_table() -> str:
+    """Step 6's changes added one at a time to step 5's recipe, each row at seeds 1-5 on the test set."""
+    rows = ["| Change (each row adds one to the row above) | Params | Mean of last 3, seeds 1-5 | Range of seed means | "
+            "Seeds meeting the target | Gain over the row above |", "|---|---:|---:|---|:---:|---|"]
+    before = None
+    for row, records in ablation_records():
+        if not records:
+            rows.append(f"| {row['change']} | not run yet | | | | |")
+            before = None
+            continue
+        means = {r["seed"]: mean(summarize(r)["last"]) for r in records}
+        seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
+        step = (f"{gain(before, means):+.2f} points: {spread_verdict(before, means)}"
+                if before and len(before) > 1 and len(means) > 1 else "")
+        rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {mean(pooled_last(records)):.2f} | "
+                    f"{min(means.values()):.2f}-{max(means.values()):.2f} | "
+                    f"{sum(map(utils.meets_target, records))} of {len(records)} | {step} |")
+        before = means
+    return "\n".join(rows)
 
 
 def gains() -> str:
@@ -268,7 +304,7 @@ def colab_note(repo: str | None) -> str:
 
 
 def readme_blocks(repo: str | None = None) -> dict:
-    return {"steps": comparison_table(), "gains": gains(), "seeds": seed_table(seed_records(6)),
+    return {"steps": comparison_table(), "gains": gains(), "ablation": ablation_table(), "seeds": seed_table(seed_records(6)),
             "public": public_table(), "robustness": robustness_table(), "performance": performance_section(),
             "colab": colab_note(repo)}
 
@@ -298,6 +334,7 @@ def main(with_robustness: bool = True) -> None:
     if with_robustness:
         compute_robustness()
     plot_accuracy()
+    plot_ablation()
     plot_frontier()
     repo = github_repo(git_remote())
     for path, blocks in ((README, readme_blocks(repo)), (TUNING_MD, tuning_blocks())):

@@ -1,6 +1,7 @@
 """Which runs each published table reads, and the small table-writers README.md and TUNING.md share.
 
-A notebook's run (results/S7_Model_N.json), its seed study (results/seeds/), the size sweep
+A notebook's run (results/S7_Model_N.json), its seed study (results/seeds/), step 6's changes one
+at a time (results/ablation/ and the seed studies of steps 5 and 6), the size sweep
 (results/sizes/), a search round's validation runs (results/tuning/<round>_*) and test seeds
 (results/<round>_test/), the public solutions (results/public/published.json).
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "search"))     # ablation: which runs step 6's one-change-at-a-time table reads
 
 from s7.records import RESULTS_DIR as RESULTS, TARGET_ACC  # noqa: E402,F401
 from s7.records import load_results, mean, meets_target, pooled_last, results_path, summarize, trained_weights  # noqa: E402
@@ -20,7 +22,7 @@ NOTEBOOKS = range(1, 7)
 STUDY_SEEDS = range(1, 6)     # the seeds every notebook's recipe is compared on
 TUNING = RESULTS / "tuning"
 PUBLISHED = RESULTS / "public" / "published.json"
-SEARCH_ROUNDS = ("round7", "round8", "round9", "round10", "round11", "round12")   # the rounds written as code (scripts/search.py)
+SEARCH_ROUNDS = ("round7", "round8", "round9", "round10", "round11", "round12")   # the rounds written as code (search/search.py)
 
 
 def pct(values) -> str:
@@ -46,6 +48,18 @@ def study_records(notebook: int) -> list[dict]:
 def seed_means(notebook: int) -> dict[int, float]:
     """Seed -> mean of that run's last 3 test accuracies, seeds 1-5 (results/seeds/)."""
     return {r["seed"]: mean(summarize(r)["last"]) for r in study_records(notebook)}
+
+
+def ablation_records() -> list[tuple[dict, list[dict]]]:
+    """Step 6's changes one at a time (search/ablation.py): each row with its runs at seeds 1-5, in
+    the ladder's order; a row read from a weight-average run as its trained weights where it says so."""
+    import ablation
+    table = []
+    for row in ablation.rows():
+        paths = [ablation.row_path(row, seed, RESULTS) for seed in ablation.SEEDS]
+        records = [load_results(p) for p in paths if p.exists()]
+        table.append((row, [trained_weights(r) for r in records] if row.get("raw") else records))
+    return table
 
 
 def size_groups(notebook: int = 6) -> dict[int, list[dict]]:
@@ -99,7 +113,7 @@ def public_solutions() -> list[dict]:
 
 
 def public_reruns(name: str) -> list[dict]:
-    """A public recipe's seeded test-set runs here (scripts/public.py -> results/public/<name>_seed<S>.json)."""
+    """A public recipe's seeded test-set runs here (search/public.py -> results/public/<name>_seed<S>.json)."""
     files = (RESULTS / "public").glob(f"{name}_seed*.json")
     return sorted((load_results(f) for f in files), key=lambda r: r["seed"])
 

@@ -7,7 +7,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))   # report, run, candidates
+sys.path.insert(0, str(ROOT / "scripts"))   # run, report, recipe
+sys.path.insert(0, str(ROOT / "search"))    # search, candidates, public, ablation
 
 
 def write_idx(path: Path, tensor: torch.Tensor) -> None:

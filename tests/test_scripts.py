@@ -28,7 +28,7 @@ def running(pid: int) -> bool:
 
 
 def test_stopped_search_ends_the_runs_it_started(tmp_path):
-    search = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "search.py"), "round7", "--jobs", "2",
+    search = subprocess.Popen([sys.executable, str(ROOT / "search" / "search.py"), "round7", "--jobs", "2",
                                "--out", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])   # not the search's
     try:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Public solutions' recipes re-run here on the test set, seeded, choosing nothing (issue 20).
+"""Public solutions' recipes re-run here on the test set, seeded, choosing nothing.
 
-  python scripts/public.py public4968 --seeds 1 2 3 4 5 6 7 8 9 10    # -> results/public/public4968_seed<S>.json
-  python scripts/public.py public6128 --seeds 1 2 3 4 5
+  python search/public.py public4968 --seeds 1 2 3 4 5 6 7 8 9 10    # -> results/public/public4968_seed<S>.json
+  python search/public.py public6128 --seeds 1 2 3 4 5
 
 Each solution's files were read with the search tool and written again here; what this project
 adds is a fixed seed (torch's RNG and the loader's order) and the test set scored after every epoch.
@@ -35,7 +35,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]   # utils; recipe
 
 import utils  # noqa: E402
 from s7.pil_loader import PILDataset  # noqa: E402

@@ -1,7 +1,7 @@
 """TUNING.md's generated tables: one per search round, each reading only that round's runs.
 
 Rounds 1-6 are the files of results/tuning/ named by their prefix (no prefix: round 1); rounds
-7-10 are the candidates and rules of scripts/search.py. Also each notebook on the validation
+7-10 are the candidates and rules of search/search.py. Also each notebook on the validation
 split, the test seeds of the rounds' picks and the size sweep.
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ def sizes_table(notebook: int = 6) -> str:
     """How far down the final recipe holds: Model6 at smaller widths, 5 seeds each, on the test set."""
     groups = size_groups(notebook)
     if len(groups) < 2:
-        return "*No size sweep yet (see `scripts/tune.py` with `--out results/sizes`).*"
+        return "*No size sweep yet (see `search/tune.py` with `--out results/sizes`).*"
     rows = ["| Params | MACs/img | Widths | Seeds | Seeds meeting the target | Mean of last 3 % | Min of last 3 % |",
             "|---:|---:|---|---|:---:|---:|---:|"]
     for params, records in groups.items():

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The validation search for a smaller step 6 (issue 12), as code: each round's candidates and the
+"""The validation search for a smaller step 6, as code: each round's candidates and the
 rule that decides between them, written down before the round's runs.
 
-  python scripts/search.py round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via scripts/tune.py
-  python scripts/search.py round7 --verdict                           # apply the round's rule to results/tuning/
+  python search/search.py round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via search/tune.py
+  python search/search.py round7 --verdict                           # apply the round's rule to results/tuning/
 
-Runs go through scripts/tune.py (the last 5,000 training images held out and evaluated on; the test
+Runs go through search/tune.py (the last 5,000 training images held out and evaluated on; the test
 set is never read) into results/tuning/<round>_<candidate>_seed<S>.json. Finished runs are kept, and
 a candidate whose finished seeds already hold a last-3 accuracy under the rule's minimum is ruled out
 (its other seeds are not run; no seed could make it qualify). Parallel jobs suit a GPU,
@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 TUNING = ROOT / "results" / "tuning"
 MEAN_BAR, MIN_BAR = 99.52, 99.40   # rounds 7-12's rule: the mean and the minimum of the last-3 validation accuracies
 
@@ -65,7 +65,7 @@ ROUNDS = {
                  "to the test seeds and the README reports the fallback."),
         "candidates": {
             "public4968": net("p4 p8 M c10 c16 M t8 c16 t10", "conv3"),   # the public layout, our recipe
-            "narrow4168": net("c6 c8 M t6 c10 c12 c16"),                 # the issue's probe
+            "narrow4168": net("c6 c8 M t6 c10 c12 c16"),                 # the 4,168-parameter probe that opened the search
             "m4058": net("p4 p8 M c10 c16 M t8 c16"),                    # two pools, averaged 16 features
             "a4002": net("c4 c8 M t6 c10 c12 c16"),                      # thinner first layer
             "b3868": net("p4 p8 M c8 c12 M t8 c12 t10", "conv3"),        # the public layout, narrower
@@ -153,7 +153,7 @@ ROUNDS = {
                            augment=dict(degrees=12, shift=2, scale=0.1)),
         },
     },
-    # Written after the refactor of issue 19 and before any of these runs (issue 20), on the CPU or a GPU:
+    # Written before any of these runs, on the CPU or a GPU:
     # round 9's recipe (weight decay 3e-4, ±10% scale) on a ladder of sizes from ~5,000 to ~6,700
     # parameters, steps of about 300, in the two best layout families; under 5,000, the directions
     # not tried yet. Listed, and run, in ascending order of parameters.
@@ -197,7 +197,7 @@ ROUNDS = {
                  "multiply-adds, then the higher mean; runs in ascending order of parameters). The winner goes "
                  "to the test seeds 1-10 (CPU) and becomes Model6 if it meets the target on at least 9 of 10, "
                  "seed 1 among them; if not, the next qualifying size up goes there (round 11 sent none, so "
-                 "this is the issue's first of at most two test passes). If none qualifies, nothing goes to "
+                 "this is the first of at most two test passes). If none qualifies, nothing goes to "
                  "the test set."),
         "candidates": {
             "b6554_step6": net(LADDER["b6554"]),   # Model6's recipe as it stands
@@ -213,7 +213,7 @@ def run_name(round_name: str, candidate: str, seed: int) -> str:
 
 def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     """Every candidate x seed of the rounds, in order, `jobs` at a time (one pool: no idle slots between rounds)."""
-    commands = [(round_name, name, [sys.executable, str(ROOT / "scripts" / "tune.py"), run_name(round_name, name, seed),
+    commands = [(round_name, name, [sys.executable, str(ROOT / "search" / "tune.py"), run_name(round_name, name, seed),
                  "--model", c["model"], "--seed", str(seed), "--config", json.dumps(c["config"]), "--out", str(out)])
                 for round_name in round_names
                 for name, c in ROUNDS[round_name]["candidates"].items() for seed in ROUNDS[round_name]["seeds"]

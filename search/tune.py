@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Try a recipe variant on the validation split (never the test set) -> results/tuning/NAME.json.
 
-  python scripts/tune.py nodrop_mild --model Model4 --config \
+  python search/tune.py nodrop_mild --model Model4 --config \
       '{"model_kwargs": {"dropout": 0.0}, "augment": {"degrees": 5, "shift": 1}, "optimizer": {...}, ...}'
 
 --config holds keyword arguments of scripts/recipe.py's Recipe (JSON); the last 5,000 training images are
-held out and evaluated on. --model names a class of models.py or of scripts/candidates.py (the
+held out and evaluated on. --model names a class of models.py or of search/candidates.py (the
 architectures tried and not adopted). TUNING.md's round tables are generated from these files.
 """
 import argparse
@@ -15,9 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]   # utils, models; recipe
 
-import candidates  # noqa: E402  (scripts/ is on sys.path when this file runs)
+import candidates  # noqa: E402  (search/ is on sys.path when this file runs)
 import models      # noqa: E402
 import utils       # noqa: E402
 from recipe import Recipe  # noqa: E402
@@ -28,7 +29,7 @@ HOLDOUT = 5000
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", help="the variant's name: results/tuning/NAME.json")
-    p.add_argument("--model", default="Model4", help="a class of models.py or scripts/candidates.py")
+    p.add_argument("--model", default="Model4", help="a class of models.py or search/candidates.py")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--config", required=True, help="JSON of Recipe keyword arguments (scripts/recipe.py)")
     p.add_argument("--out", default=str(utils.RESULTS_DIR / "tuning"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks, in one run on a CUDA machine (how results/benchmark_cuda.json and the GPU runs of
 # the validation search were made). MNIST must be under $MNIST_ROOT; results go to ${OUT:-gpu_out}.
-#   bash scripts/gpu_check.sh [ROUND ...]      # e.g. round9: also run those search rounds
+#   bash search/gpu_check.sh [ROUND ...]      # e.g. round9: also run those search rounds
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-gpu_out}"; mkdir -p "$OUT"
@@ -21,6 +21,6 @@ if command -v nvidia-cuda-mps-control >/dev/null; then
   mkdir -p /tmp/mps /tmp/mpslog && nvidia-cuda-mps-control -d || unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
 fi
 # on the timeout's SIGTERM, search.py ends the runs it started (by their ids); a run cut off leaves no file
-timeout "${SEARCH_TIMEOUT:-330}" python3 scripts/search.py "$@" --jobs 16 --out "$OUT/tuning"
-python3 scripts/search.py "$@" --verdict --out "$OUT/tuning"
+timeout "${SEARCH_TIMEOUT:-330}" python3 search/search.py "$@" --jobs 16 --out "$OUT/tuning"
+python3 search/search.py "$@" --verdict --out "$OUT/tuning"
 tar czf "$OUT/tuning.tgz" -C "$OUT" tuning && rm -r "$OUT/tuning"

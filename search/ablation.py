@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Step 6's changes one at a time: from step 5's recipe, each row adds one of step 6's changes
+to the row before, in the order step 6's Target lists them, and trains at seeds 1-5 on the test
+set. These runs report; they choose nothing.
+
+  python search/ablation.py                  # every row not yet run -> results/ablation/<row>_seed<S>.json
+  python search/ablation.py --rows onecycle --seeds 1
+
+Both ends are read from the notebooks' config cells (S7_Model_5.ipynb and S7_Model_6.ipynb), so the
+rows cannot drift from the published recipes. The first row is step 5 itself (results/seeds/), and
+the last two are step 6's own seed runs: Model6's trained weights (before the weight average) and
+Model6 (the weight average).
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+
+import models  # noqa: E402
+import utils  # noqa: E402
+from run import notebook_parameters  # noqa: E402
+
+OUT = utils.RESULTS_DIR / "ablation"
+SEEDS = (1, 2, 3, 4, 5)
+
+
+def recipe(params: dict) -> dict:
+    """Recipe's keyword arguments from a notebook's config values."""
+    schedule = params.get("LR_SCHEDULE")
+    return dict(epochs=params["EPOCHS"], batch_size=params["BATCH_SIZE"],
+                optimizer=dict(name="SGD", **params["OPTIMIZER"]),
+                lr_schedule=dict(name="OneCycleLR", **schedule) if schedule else None,
+                augment=params["AUGMENT"], ema_decay=params.get("EMA_DECAY", 0.0))
+
+
+def rows() -> list[dict]:
+    """The ladder from step 5 to step 6, one change a row. `trained`: the row is trained here
+    (the others are step 5's and step 6's seed runs); `raw`: read the trained weights' accuracy."""
+    step5, step6 = notebook_parameters(5), notebook_parameters(6)
+    r5, r6 = recipe(step5), recipe(step6)
+    onecycle = dict(r5, lr_schedule=r6["lr_schedule"],
+                    optimizer=dict(r5["optimizer"], lr=step6["LR_SCHEDULE"]["max_lr"]))
+    nesterov = dict(onecycle, optimizer=r6["optimizer"])
+    nodrop = dict(nesterov, model_kwargs={"dropout": 0.0})
+    batch64 = dict(nodrop, batch_size=r6["batch_size"])
+    widths5, widths6 = (inspect.signature(m).parameters["widths"].default for m in (models.Model5, models.Model6))
+    wider = ", ".join(f"{a}→{b}" for a, b in zip(widths5, widths6) if a != b)
+    return [
+        dict(name="step5", label="step 5", change="step 5 (Model5: constant rate 0.01, dropout, batch 128)", model="Model5",
+             trained=False, files="seeds/S7_Model_5_seed{seed}.json"),
+        dict(name="onecycle", label="+ OneCycle", change="+ OneCycle (peak 0.1, cosine)", model="Model5", trained=True, recipe=onecycle),
+        dict(name="nesterov_wd", label="+ Nesterov, decay", change="+ Nesterov momentum and weight decay 1e-4", model="Model5", trained=True,
+             recipe=nesterov),
+        dict(name="nodropout", label="− dropout", change="− dropout", model="Model5", trained=True, recipe=nodrop),
+        dict(name="batch64", label="+ batch 64", change="+ batch 64", model="Model5", trained=True, recipe=batch64),
+        dict(name="wider", label="+ wider", change=f"+ wider fifth and sixth convolutions ({wider}): Model6's trained weights",
+             model="Model6", trained=False, files="seeds/S7_Model_6_seed{seed}.json", raw=True),
+        dict(name="average", label="+ average", change="+ the weight average (= Model6)", model="Model6", trained=False,
+             files="seeds/S7_Model_6_seed{seed}.json"),
+    ]
+
+
+def row_path(row: dict, seed: int, results=utils.RESULTS_DIR) -> Path:
+    if row["trained"]:
+        return Path(results) / "ablation" / f"{row['name']}_seed{seed}.json"
+    return Path(results) / row["files"].format(seed=seed)
+
+
+def run(row: dict, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
+    """Train one row at one seed on the test set (the CPU, seeded); writes <out>/<row>_seed<seed>.json."""
+    from recipe import Recipe
+    seeded = Recipe(getattr(models, row["model"]), seed=seed, quick=quick, data_root=root, device="cpu",
+                    **row["recipe"])
+    seeded.fit()
+    with tempfile.TemporaryDirectory() as tmp:
+        record = seeded.save(tmp, row=row["name"], change=row["change"])
+        Path(out).mkdir(parents=True, exist_ok=True)
+        shutil.copy(utils.results_path(0, tmp), Path(out) / f"{row['name']}_seed{seed}.json")
+    return record
+
+
+def main(argv=None) -> int:
+    trained = [r for r in rows() if r["trained"]]
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rows", nargs="+", choices=[r["name"] for r in trained], help="default: every trained row")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    p.add_argument("--out", default=str(OUT))
+    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
+    p.add_argument("--quick", action="store_true", help="smoke mode: one epoch on 5,000 images")
+    args = p.parse_args(argv)
+    for row in (r for r in trained if not args.rows or r["name"] in args.rows):
+        for seed in args.seeds:
+            if (Path(args.out) / f"{row['name']}_seed{seed}.json").exists() and not args.quick:
+                print(f"{row['name']} seed {seed}: kept (delete the file to re-run)")
+                continue
+            record = run(row, seed, args.data_root, args.out, args.quick)
+            s = utils.summarize(record)
+            print(f"{row['name']} seed {seed}: params {s['params']:,}, last 3 test {s['last']}, "
+                  f"{'meets' if utils.meets_target(record) else 'misses'} the target", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
