@@ -1,9 +1,10 @@
-"""README.md, TUNING.md and the notebooks' Results cells, generated from results/.
+"""README.md, RESULTS.md, TUNING.md and the notebooks' Results cells, generated from results/.
 
   python scripts/run.py --report     (or python scripts/report.py)
 
-Writes, between the files' "generated" markers: README's comparison table of the six steps, the
-seed-study gains, the seed table of step 6, the public comparison, robustness and performance;
+Writes, between the files' "generated" markers: README's table of the six steps, the seed-study
+gains, step 6's changes one at a time, the seed table of step 6, a short public comparison and
+robustness; RESULTS.md's full comparison and performance;
 TUNING.md's tables (search/tuning_report.py); the plots (scripts/plots.py); and each notebook's
 cell tagged "results". Which runs each table reads is in scripts/runs.py. Nothing here is typed by
 hand: change a result by re-running its notebook.
@@ -32,6 +33,7 @@ from tuning_report import tuning_blocks  # noqa: E402
 
 README = ROOT / "README.md"
 TUNING_MD = ROOT / "TUNING.md"
+RESULTS_MD = ROOT / "RESULTS.md"
 ROBUSTNESS = RESULTS / "robustness.json"
 START, END = "<!-- generated:{} start -->", "<!-- generated:{} end -->"
 
@@ -93,7 +95,7 @@ def fill_results_cell(nb, record: dict) -> None:
     cell.source = results_markdown(record)
 
 
-def comparison_table() -> str:
+def steps_table() -> str:
     rows = ["| Step | Model | What changed | Params | MACs/img | Last 3 test % (seed 1) | 5 seeds: mean of last 3 | "
             "5 seeds: range of their means | Seeds meeting 99.40% | s/epoch |",
             "|---|---|---|---:|---:|---|---:|---|:---:|---:|"]
@@ -163,27 +165,46 @@ def gains() -> str:
     return "\n".join(lines) if lines else "*No seed study yet: `python scripts/run.py --notebook N --seeds 1 2 3 4 5`.*"
 
 
-def public_table(notebook: int = 6) -> str:
-    """This project's final model beside the public solutions: what each shows and on how many seeds."""
-    rows = ["| Solution | Params | What it shows (test %) | Seeds shown |", "|---|---:|---|:---:|"]
-    def row(name: str, records: list[dict]) -> str:
-        lasts = pooled_last(records)
-        return (f"| {name} | {records[0]['params']:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
-                f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
+def seeds_row(name: str, records: list[dict]) -> str:
+    """A comparison row: a recipe's seeded runs, their last-3 mean and minimum, seeds meeting the target."""
+    lasts = pooled_last(records)
+    return (f"| {name} | {records[0]['params']:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
+            f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
 
+
+def public_rows(layouts: bool = True) -> list[str]:
+    """Each public solution as published (one run) and, where it was, re-run here; `layouts`: name
+    each by its layout in RESULTS.md's shorthand."""
+    rows = []
     for p in public_solutions():
-        rows.append(f"| public: {p['recipe']} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
+        name = f"public: {p['recipe']}" if layouts else "a public solution"
+        rows.append(f"| {name} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
         reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
         if reruns:
-            rows.append(row("the same, re-run here", reruns))
+            rows.append(seeds_row("the same, re-run here", reruns))
+    return rows
 
+
+COMPARISON_HEAD = ["| Solution | Params | What it shows (test %) | Seeds shown |", "|---|---:|---|:---:|"]
+
+
+def comparison_table(notebook: int = 6) -> str:
+    """README's short comparison: the public solutions beside Model6."""
+    return "\n".join(COMPARISON_HEAD + public_rows(layouts=False)
+                     + [seeds_row("**this project: Model6**", seed_records(notebook))])
+
+
+def public_table(notebook: int = 6) -> str:
+    """RESULTS.md's full comparison: the public solutions, Model6 and the same recipe narrower, the
+    validation search's picks."""
+    rows = COMPARISON_HEAD + public_rows()
     for params, records in size_groups(notebook).items():
-        rows.append(row("**this project: Model6**" if params == utils.count_params(models.Model6())
-                        else "this project, narrower", records))
+        rows.append(seeds_row("**this project: Model6**" if params == utils.count_params(models.Model6())
+                              else "this project, narrower", records))
     for round_name, records in tested_picks().items():
         change = recipe_change(records[0])
-        rows.append(row(f"this project, {round_label(round_name)}'s pick (`{records[0]['model_kwargs']['spec']}`"
-                        f"{', ' + change if change != 'none' else ''})", records))
+        rows.append(seeds_row(f"this project, {round_label(round_name)}'s pick (`{records[0]['model_kwargs']['spec']}`"
+                              f"{', ' + change if change != 'none' else ''})", records))
     return "\n".join(rows)
 
 
@@ -304,14 +325,18 @@ def colab_note(repo: str | None) -> str:
 
 
 def readme_blocks(repo: str | None = None) -> dict:
-    return {"steps": comparison_table(), "gains": gains(), "ablation": ablation_table(), "seeds": seed_table(seed_records(6)),
-            "public": public_table(), "robustness": robustness_table(), "performance": performance_section(),
-            "colab": colab_note(repo)}
+    return {"steps": steps_table(), "gains": gains(), "ablation": ablation_table(), "seeds": seed_table(seed_records(6)),
+            "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo)}
+
+
+def results_blocks() -> dict:
+    """RESULTS.md's generated parts: the full comparison and the performance figures."""
+    return {"public": public_table(), "performance": performance_section()}
 
 
 def generated_blocks(repo: str | None = None) -> dict:
-    """Every generated part: README's, then TUNING.md's."""
-    return {**readme_blocks(repo), **tuning_blocks()}
+    """Every generated part: README's, RESULTS.md's, then TUNING.md's."""
+    return {**readme_blocks(repo), **results_blocks(), **tuning_blocks()}
 
 
 def update_notebooks(repo: str | None = None) -> None:
@@ -337,13 +362,13 @@ def main(with_robustness: bool = True) -> None:
     plot_ablation()
     plot_frontier()
     repo = github_repo(git_remote())
-    for path, blocks in ((README, readme_blocks(repo)), (TUNING_MD, tuning_blocks())):
+    for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks())):
         text = path.read_text()
         for name, body in blocks.items():
             text = replace_block(text, name, body)
         path.write_text(fill_colab_links(text, repo) if repo else text)
     update_notebooks(repo)
-    print(f"updated {README.name}, {TUNING_MD.name}, the plots in results/, the notebooks' Results cells"
+    print(f"updated {README.name}, {RESULTS_MD.name}, {TUNING_MD.name}, the plots in results/, the notebooks' Results cells"
           + (f", the Colab links ({repo})" if repo else "") + (f" and {ROBUSTNESS.relative_to(ROOT)}" if with_robustness else ""))
 
 

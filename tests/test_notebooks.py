@@ -95,7 +95,7 @@ def test_results_cell_is_this_runs(n):
 
 def test_readme_and_tuning_generated_parts_match_results():
     for path, blocks in ((report.README, report.readme_blocks(report.github_repo(report.git_remote()))),
-                         (report.TUNING_MD, tuning_report.tuning_blocks())):
+                         (report.RESULTS_MD, report.results_blocks()), (report.TUNING_MD, tuning_report.tuning_blocks())):
         text = path.read_text()
         for name, body in blocks.items():
             block = f"{report.START.format(name)}\n{body}\n{report.END.format(name)}"
@@ -108,13 +108,20 @@ def test_readme_and_tuning_generated_parts_match_results():
 
 
 def test_readme_puts_the_reader_first():
+    """What this is, how to open the notebooks (the CPU-only hint before the install line), the steps,
+    step 6's changes, the final model across seeds, the comparison, robustness, instructors, maintainers."""
     text = report.README.read_text()
-    head = "\n".join(text.splitlines()[:60])
-    assert "pip install -r requirements.txt\npython scripts/run.py --notebook 1" in head
-    assert "pip install -r requirements.txt -r requirements-dev.txt\npython -m pytest -q" in head
-    assert report.START.format("steps") in head and "| 6 | Model6 |" in text
-    assert len(text) < 15_000, len(text)
-    assert "download.pytorch.org/whl/cpu" in text and "TUNING.md" in text
+    assert len(text) < 12_000, len(text)
+    order = ["**The target:**", "download.pytorch.org/whl/cpu", "pip install -r requirements.txt\npython scripts/run.py --notebook 1",
+             "colab.research.google.com", report.START.format("steps"), report.START.format("ablation"),
+             report.START.format("seeds"), report.START.format("comparison"), report.START.format("robustness"),
+             "## Change a step", "## For maintainers", "pip install -r requirements.txt -r requirements-dev.txt\npython -m pytest -q"]
+    places = [text.index(marker) for marker in order]
+    assert places == sorted(places), [m for m, p in zip(order, places)]
+    assert text.count(report.START.format("comparison")) == 1
+    table = text.split(report.START.format("comparison"))[1].split(report.END.format("comparison"))[0]
+    assert len([line for line in table.splitlines() if line.startswith("| ") and "---" not in line]) - 1 <= 8
+    assert "RESULTS.md" in text and "TUNING.md" in text
 
 
 @pytest.mark.parametrize("n", NOTEBOOKS)

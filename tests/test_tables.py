@@ -100,7 +100,7 @@ def test_every_tuning_run_is_in_one_rounds_table_and_the_log_is_gone():
 
 def test_public_figures_come_from_the_data_file_with_their_sources():
     solutions = json.loads((ROOT / "results" / "public" / "published.json").read_text())["solutions"]
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "RESULTS.md").read_text()
     for p in solutions:
         assert set(p["source"]) == {"repository", "file"}
         shown = ", ".join(f"{a:.2f}" for a in p["shown"])
@@ -119,4 +119,39 @@ def test_public_rerun_row_is_recomputed_from_its_files(name, seeds):
     meeting = sum(min(r["history"]["test_acc"][-3:]) >= 99.4 for r in records)
     row = (f"| the same, re-run here | {solution['params']:,} | last 3: mean {sum(lasts) / len(lasts):.2f}, "
            f"min {min(lasts):.2f}; {meeting} of {seeds} seeds meet the target | {seeds} |")
-    assert row in (ROOT / "README.md").read_text()
+    assert row in (ROOT / "RESULTS.md").read_text() and row in (ROOT / "README.md").read_text()
+
+
+def test_step6_changes_table_is_recomputed_from_its_files():
+    """Each row of the one-change-at-a-time table, from its files: step 5's seed study, the trained
+    rows (results/ablation/, the recipe each row names), Model6's seed study (trained weights, then
+    the weight average)."""
+    import ablation
+    readme = (ROOT / "README.md").read_text()
+    rows = ablation.rows()
+    assert [r["name"] for r in rows] == ["step5", "onecycle", "nesterov_wd", "nodropout", "batch64", "wider", "average"]
+    before = None
+    for row in rows:
+        files = [ablation.row_path(row, seed) for seed in range(1, 6)]
+        records = [json.loads(f.read_text()) for f in files if f.exists()]
+        if not records:
+            assert f"| {row['change']} | not run yet |" in readme
+            before = None
+            continue
+        key = "raw_test_acc" if row.get("raw") else "test_acc"
+        if row["trained"]:
+            for r in records:
+                assert r["row"] == row["name"] and r["holdout"] == 0 and not r["quick"] and r["model"] == row["model"]
+                assert all(r[k] == row["recipe"][k] for k in ("batch_size", "optimizer", "lr_schedule", "augment", "epochs"))
+        means = {r["seed"]: sum(r["history"][key][-3:]) / 3 for r in records}
+        lasts = [a for r in records for a in r["history"][key][-3:]]
+        meeting = sum(min(r["history"][key][-3:]) >= 99.4 for r in records)
+        cells = (f"| {records[0]['params']:,} | {sum(lasts) / len(lasts):.2f} | "
+                 f"{min(means.values()):.2f}-{max(means.values()):.2f} | {meeting} of {len(records)} |")
+        line = next(l for l in readme.splitlines() if l.startswith(f"| {row['change']}"))
+        assert cells in line, (line, cells)
+        if before and len(records) > 1:
+            gain = sum(means.values()) / len(means) - sum(before.values()) / len(before)
+            apart = min(means.values()) > max(before.values()) or max(means.values()) < min(before.values())
+            assert f"{round(gain, 2) + 0.0:+.2f} points: {'larger than' if apart else 'within'} the seed spread" in line
+        before = means
