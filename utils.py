@@ -151,6 +151,11 @@ def set_threads() -> int:
 PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
 
 
+def steps_per_batch(scheduler) -> bool:
+    """Whether a scheduler is stepped after every batch (OneCycleLR, CyclicLR, or one that says so)."""
+    return isinstance(scheduler, PER_BATCH_SCHEDULERS) or getattr(scheduler, "per_batch", False)
+
+
 def train(model, loader, optimizer, device, scheduler=None, average=None, label_smoothing: float = 0.0,
           max_grad_norm: float | None = None, graph=None, desc: str = "train"):
     """One epoch of training. Returns (mean loss, accuracy in %) over its batches.
@@ -163,7 +168,7 @@ def train(model, loader, optimizer, device, scheduler=None, average=None, label_
     captured once as a CUDA graph and replayed (s7/gpu.py; not with clipping).
     Loss and accuracy add up on the device; the bar reads them (one host sync) every 20 batches.
     """
-    if scheduler is not None and not isinstance(scheduler, PER_BATCH_SCHEDULERS):
+    if scheduler is not None and not steps_per_batch(scheduler):
         raise TypeError(f"train() steps its scheduler after every batch: step a {type(scheduler).__name__} "
                         f"once per epoch in the epoch loop instead")
     model.train()

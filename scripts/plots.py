@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runs import (NOTEBOOKS, RESULTS, TARGET_ACC, ablation_records, load_notebook, mean, pooled_last, public_reruns, public_solutions,
+from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, TARGET_ACC, ablation_records, load_notebook, mean, pooled_last, public_reruns, public_solutions,
                   round_label, size_groups, study_records, summarize, tested_picks)
 
 ACCURACY_PLOT = RESULTS / "test_accuracy.png"
@@ -62,6 +62,11 @@ def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:
             lasts = pooled_last(reruns)
             ax.plot([p["params"]] * 2, [mean(lasts), min(lasts)], "v", color="C3", mfc="none", ms=9,
                     label=f"public {p['params']:,}, re-run here: mean and worst ({len(reruns)} seeds)")
+    layout = public_reruns(STEP6_ON_PUBLIC)
+    if layout:
+        lasts = pooled_last(layout)
+        ax.plot([layout[0]["params"]] * 2, [mean(lasts), min(lasts)], "P", color="C1", ms=9,
+                label=f"this recipe on the public {layout[0]['params']:,} layout: mean and worst ({len(layout)} seeds)")
     for (round_name, other), color in zip(tested_picks().items(), ("C2", "C4", "C5")):
         lasts = pooled_last(other)
         ax.plot([other[0]["params"]] * 2, [mean(lasts), min(lasts)], "D", color=color,

@@ -29,6 +29,9 @@ def build_optimizer(model, spec: dict) -> torch.optim.Optimizer:
     return getattr(torch.optim, spec.pop("name"))(model.parameters(), **spec)
 
 
+SCHEDULERS: dict = {}     # schedules beyond torch's, by name: the public recipes' (search/public.py)
+
+
 def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: int, eval_split: str):
     """spec = {"name": "OneCycleLR", "max_lr": 0.1, ...}: any torch.optim.lr_scheduler class.
 
@@ -42,9 +45,9 @@ def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: 
     if name == "ReduceLROnPlateau" and eval_split == "test":
         raise ValueError("ReduceLROnPlateau would step on the test loss: hold out a validation split "
                          "(holdout > 0) or choose a schedule that does not read the evaluation loss")
-    if name == "OneCycleLR":
+    if name == "OneCycleLR" or name in SCHEDULERS:
         spec.update(steps_per_epoch=steps_per_epoch, epochs=epochs)
-    return getattr(torch.optim.lr_scheduler, name)(optimizer, **spec)
+    return (SCHEDULERS.get(name) or getattr(torch.optim.lr_scheduler, name))(optimizer, **spec)
 
 
 def clean_images(loader, device) -> torch.Tensor:
@@ -95,7 +98,7 @@ class Recipe:
     def fit(self, epochs: int | None = None) -> dict:
         """The epoch loop of the notebooks (`epochs`: stop after that many of the recipe's)."""
         model, loaders, optimizer, device = self.model, self.loaders, self.optimizer, self.device
-        per_batch = self.scheduler if isinstance(self.scheduler, utils.PER_BATCH_SCHEDULERS) else None
+        per_batch = self.scheduler if utils.steps_per_batch(self.scheduler) else None
         total = self.recipe["epochs"]
         self.history = utils.History(loaders.eval_split, averaged=self.average is not None)
         clean = clean_images(loaders.train, device) if self.average is not None else None

@@ -22,6 +22,7 @@ NOTEBOOKS = range(1, 7)
 STUDY_SEEDS = range(1, 6)     # the seeds every notebook's recipe is compared on
 TUNING = RESULTS / "tuning"
 PUBLISHED = RESULTS / "public" / "published.json"
+STEP6_ON_PUBLIC = "step6_on_3762"     # a public layout trained with step 6's recipe (search/public.py)
 SEARCH_ROUNDS = ("round7", "round8", "round9", "round10", "round11", "round12")   # the rounds written as code (search/search.py)
 
 

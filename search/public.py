@@ -3,6 +3,8 @@
 
   python search/public.py public4968 --seeds 1 2 3 4 5 6 7 8 9 10    # -> results/public/public4968_seed<S>.json
   python search/public.py public6128 --seeds 1 2 3 4 5
+  python search/public.py public3762 --seeds 1 2 3 4 5 6 7 8 9 10    # needs albumentations
+  python search/public.py step6_on_3762 --seeds 1 2 3 4 5 6 7 8 9 10
 
 Each solution's files were read with the search tool and written again here; what this project
 adds is a fixed seed (torch's RNG and the loader's order) and the test set scored after every epoch.
@@ -15,6 +17,25 @@ set_config_v3), train_test.py (the loop) and data_setup.py (the loaders): the 4,
 SGD lr 0.065 momentum 0.9; OneCycleLR per batch (max 0.065, pct_start 0.1, div_factor 5,
 final_div_factor 100, cosine); gradient norm clipped at 2.0; batch 64 (test 1000); 15 epochs;
 RandomRotation(±5°, fill 0) then RandomAffine(0, translate 3%).
+
+public3762: adilsammar/woolly-of-cv, assets/mnist/mnist/{model,backpropagation,scheduler,transform,
+dataset,utils,training}.py (its Net, initialize_weights, train and test, one_cycle_lr_custom,
+get_a_train_transform, MnistDataset) and the notebook MNIST_ALBUMENTATION_3762_99.52.ipynb (what it
+calls): the 3,762-parameter network (three blocks of three padded 3x3 conv -> BatchNorm -> ReLU, 4,
+8 and 8 channels, max-pools after blocks 1 and 2, dropout 0.01 after each of them, global average
+pool, a 1x1 conv to 10 classes; convolutions with biases; Xavier-uniform initialisation); SGD lr
+0.05, no momentum, no weight decay; its rate table, np.interp over epochs [0, 2, 8, 15] of [0.05,
+0.1, 0.01, 0], set per batch by its own counter; batch 32; 15 epochs; albumentations
+ShiftScaleRotate(0.09, 0.09, 7, p=0.5), RandomBrightnessContrast(p=0.5). Deviations: albumentations
+2.x, whose ShiftScaleRotate no longer defaults to reflecting the border (1.x, the notebook's, did),
+so it is passed cv2.BORDER_REFLECT_101 explicitly, and the pipeline is seeded (Compose(seed=...));
+the test set is scored 1,000 at a time (theirs: 32, shuffled; the accuracy depends on neither).
+
+step6_on_3762: the same layout, exactly as published, trained with step 6's recipe (notebook 6's
+config cell: OneCycle peak 0.1 cosine, SGD with Nesterov momentum and weight decay 1e-4, batch 64,
+±8° and ±2 px on the project's tensor loader, the weight average with BatchNorm re-measured) and
+torch's default initialisation (step 6's). Declared here before its runs; nothing in it is tuned on
+them. A point on the size frontier, not a candidate for Model6.
 
 public6128: sunpau/ERA_V1_S7, model.py (its Net, "Model 6") and S7_final_model.ipynb (the
 loaders and the training cell): the 6,128-parameter network (padded 8, 16, pool, 1x1 to 8, 8, 8,
@@ -41,7 +62,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]   # utils; recipe
 import utils  # noqa: E402
 from s7.pil_loader import PILDataset  # noqa: E402
 from s7.pixels import MEAN, STD  # noqa: E402
-from recipe import Recipe  # noqa: E402
+from recipe import SCHEDULERS, Recipe  # noqa: E402
+from run import notebook_parameters  # noqa: E402
 
 OUT = utils.RESULTS_DIR / "public"
 
@@ -85,6 +107,97 @@ class Public6128(nn.Module):
         return F.log_softmax(self.features(x).flatten(1), dim=1)
 
 
+class Block3(nn.Module):
+    """Their Block: three padded 3x3 conv (with bias) -> BatchNorm -> ReLU, then a max-pool if asked."""
+
+    def __init__(self, c_in, c_out, pool=True):
+        super().__init__()
+        layers = []
+        for i in range(3):
+            layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
+        self.layers = nn.Sequential(*layers, *([nn.MaxPool2d(2, 2)] if pool else []))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class Public3762(nn.Module):
+    """Net(norm='bn') of the 3,762-parameter solution, layer for layer; xavier=True applies its
+    initialize_weights (Xavier-uniform conv weights, zero biases, BatchNorm 1 and 0)."""
+
+    def __init__(self, dropout: float = 0.01, xavier: bool = True):
+        super().__init__()
+        self.block1, self.dropout1 = Block3(1, 4), nn.Dropout(dropout)      # 4x14x14
+        self.block2, self.dropout2 = Block3(4, 8), nn.Dropout(dropout)      # 8x7x7
+        self.block3 = Block3(8, 8, pool=False)                               # 8x7x7
+        self.gap, self.classifier = nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 10, 1)
+        if xavier:
+            self.apply(xavier_init)
+
+    def forward(self, x):
+        x = self.dropout2(self.block2(self.dropout1(self.block1(x))))
+        return F.log_softmax(self.classifier(self.gap(self.block3(x))).flatten(1), dim=1)
+
+
+def xavier_init(m):
+    if isinstance(m, nn.Conv2d):
+        nn.init.xavier_uniform_(m.weight)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.ones_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
+class EpochTableLR:
+    """Their CustomOneCycleLR: a rate per epoch from np.interp over EPOCHS of RATES, set after every
+    batch from its own counter. The counter restarts at 1, so after the first epoch the rate moves
+    every steps_per_epoch - 1 batches: epoch k + 1's rate begins k - 1 batches early, as theirs does."""
+    per_batch = True            # utils.train steps it after every batch
+
+    def __init__(self, optimizer, steps_per_epoch: int, epochs: int, points=(0, 2, 8, 15),
+                 rates=(0.05, 0.1, 0.01, 0.0)):
+        import numpy as np
+        self.optimizer, self.steps_per_epoch = optimizer, steps_per_epoch
+        self.table = [float(r) for r in np.interp(np.arange(epochs + 1), points, rates)]
+        self.epoch = self.steps = 0
+        optimizer.param_groups[0]["lr"] = self.table[0]
+
+    def step(self):
+        self.steps += 1
+        if self.steps % self.steps_per_epoch == 0:
+            self.steps = 1
+            self.epoch += 1
+        self.optimizer.param_groups[0]["lr"] = self.table[self.epoch]
+
+
+SCHEDULERS["EpochTableLR"] = EpochTableLR     # Recipe builds lr_schedule={"name": "EpochTableLR", ...}
+
+
+def public3762_transform(seed: int):
+    """get_a_train_transform(), seeded; called on the uint8 image as a numpy array."""
+    import albumentations as A
+    import cv2
+    from albumentations.pytorch import ToTensorV2
+    return A.Compose([A.ShiftScaleRotate(shift_limit=0.09, scale_limit=0.09, rotate_limit=7, p=0.5,
+                                         border_mode=cv2.BORDER_REFLECT_101),
+                      A.RandomBrightnessContrast(p=0.5),
+                      A.Normalize(mean=(MEAN,), std=(STD,)), ToTensorV2()], seed=seed)
+
+
+class ArrayDataset(torch.utils.data.Dataset):
+    """Their MnistDataset: each uint8 image as a numpy array through an albumentations pipeline."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images.numpy(), labels, transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.transform(image=self.images[i])["image"], int(self.labels[i])
+
+
 def public4968_transform():
     from torchvision import transforms as T
     return T.Compose([T.RandomRotation((-5.0, 5.0), fill=(0,)), T.RandomAffine(0, translate=(0.03, 0.03)),
@@ -96,7 +209,20 @@ def public6128_transform():
     return T.Compose([T.RandomRotation((-7.0, 7.0), fill=0), T.ToTensor(), T.Normalize((MEAN,), (STD,))])
 
 
+STEP6 = notebook_parameters(6)     # step 6's recipe, read from notebook 6's config cell
+
 RECIPES = {
+    "public3762": dict(model=Public3762, batch_size=32, epochs=15, transform=public3762_transform,
+                       optimizer=dict(name="SGD", lr=0.05),
+                       lr_schedule=dict(name="EpochTableLR", points=[0, 2, 8, 15], rates=[0.05, 0.1, 0.01, 0.0]),
+                       max_grad_norm=None,
+                       source="adilsammar/woolly-of-cv: assets/mnist/mnist/*.py, "
+                              "assets/mnist/notebook/MNIST_ALBUMENTATION_3762_99.52.ipynb"),
+    "step6_on_3762": dict(model=Public3762, model_kwargs={"xavier": False}, batch_size=STEP6["BATCH_SIZE"], epochs=15,
+                          optimizer=dict(name="SGD", **STEP6["OPTIMIZER"]),
+                          lr_schedule=dict(name="OneCycleLR", **STEP6["LR_SCHEDULE"]), augment=STEP6["AUGMENT"],
+                          ema_decay=STEP6["EMA_DECAY"], max_grad_norm=None,
+                          source="the layout of adilsammar/woolly-of-cv's 3,762-parameter Net, step 6's recipe"),
     "public4968": dict(model=Public4968, batch_size=64, epochs=15, transform=public4968_transform,
                        optimizer=dict(name="SGD", lr=0.065, momentum=0.9),
                        lr_schedule=dict(name="OneCycleLR", max_lr=0.065, pct_start=0.1, div_factor=5,
@@ -113,19 +239,27 @@ RECIPES = {
 
 
 def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
-    """A public recipe as a seeded run: its model, its DataLoader, its optimizer and schedule."""
+    """A public recipe as a seeded run: its model, its DataLoader (or, with step 6's recipe, the
+    project's loaders), its optimizer and schedule."""
     r = RECIPES[name]
+    common = dict(seed=seed, epochs=r["epochs"], batch_size=r["batch_size"], optimizer=r["optimizer"],
+                  lr_schedule=r["lr_schedule"], quick=quick, device="cpu", max_grad_norm=r["max_grad_norm"],
+                  cuda_graph=False, model_kwargs=r.get("model_kwargs"))
+    if "transform" not in r:               # step 6's recipe: the notebooks' loaders and weight average
+        return Recipe(r["model"], augment=r["augment"], ema_decay=r["ema_decay"], data_root=root, **common)
     train_x, train_y = utils.load_mnist_tensors(True, root)
     test_x, test_y = utils.load_mnist_tensors(False, root)
     if quick:
         train_x, train_y, test_x, test_y = train_x[:2000], train_y[:2000], test_x[:500], test_y[:500]
+    if name == "public3762":
+        data, path = ArrayDataset(train_x, train_y, r["transform"](seed)), "dataloader (their albumentations)"
+    else:
+        data, path = PILDataset(train_x, train_y, r["transform"]()), "dataloader (their torchvision transforms)"
     loaders = utils.Loaders(
-        torch.utils.data.DataLoader(PILDataset(train_x, train_y, r["transform"]()), batch_size=r["batch_size"],
-                                    shuffle=True, generator=torch.Generator().manual_seed(seed)),
+        torch.utils.data.DataLoader(data, batch_size=r["batch_size"], shuffle=True,
+                                    generator=torch.Generator().manual_seed(seed)),
         utils.TensorLoader(test_x, test_y, 1000), "test")
-    return Recipe(r["model"], seed=seed, epochs=r["epochs"], batch_size=r["batch_size"], optimizer=r["optimizer"],
-                  lr_schedule=r["lr_schedule"], quick=quick, device="cpu", max_grad_norm=r["max_grad_norm"],
-                  cuda_graph=False, loaders=loaders, data_path="dataloader (their torchvision transforms)")
+    return Recipe(r["model"], loaders=loaders, data_path=path, **common)
 
 
 def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:

@@ -155,3 +155,40 @@ def test_step6_changes_table_is_recomputed_from_its_files():
             apart = min(means.values()) > max(before.values()) or max(means.values()) < min(before.values())
             assert f"{round(gain, 2) + 0.0:+.2f} points: {'larger than' if apart else 'within'} the seed spread" in line
         before = means
+
+
+def test_public_3762_layout_and_schedule_are_theirs():
+    import torch
+    import public
+    import utils
+    assert utils.count_params(public.Public3762()) == 3762
+    model = torch.nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    schedule = public.EpochTableLR(optimizer, steps_per_epoch=1875, epochs=15)
+    rates = [optimizer.param_groups[0]["lr"]]
+    for _ in range(15 * 1875 - 1):
+        schedule.step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    # np.interp over epochs [0, 2, 8, 15] of [0.05, 0.1, 0.01, 0]: 0.05 for the whole first epoch, then
+    # the counter restarts at 1, so the rate of epoch k + 1 begins k - 1 batches early: the peak 0.1 on
+    # the last batch of epoch 2, and 0 for the last 14 batches of epoch 15
+    assert rates[0] == rates[1874] == 0.05 and rates[1875] == rates[3748] == pytest.approx(0.075)
+    assert rates[3749] == pytest.approx(0.1) and rates[-15] > 0 and rates[-14] == 0.0
+    assert max(rates) == pytest.approx(0.1) and len(set(rates)) == 16
+
+
+@pytest.mark.parametrize("name", ["public3762", "step6_on_3762"])
+def test_public_3762_rows_are_recomputed_from_their_files(name):
+    records = [json.loads(f.read_text()) for f in sorted((ROOT / "results" / "public").glob(f"{name}_seed*.json"))]
+    results_md = (ROOT / "RESULTS.md").read_text()
+    label = "the same, re-run here" if name == "public3762" else "this project's recipe on the public 3,762 layout"
+    if not records:
+        assert name == "public3762" or label not in results_md
+        return
+    assert all(r["params"] == 3762 and r["epochs"] == 15 and not r["quick"] and r["holdout"] == 0
+               and r["recipe"] == name for r in records)
+    lasts = [a for r in records for a in r["history"]["test_acc"][-3:]]
+    meeting = sum(min(r["history"]["test_acc"][-3:]) >= 99.4 for r in records)
+    row = (f"| {label} | 3,762 | last 3: mean {sum(lasts) / len(lasts):.2f}, min {min(lasts):.2f}; "
+           f"{meeting} of {len(records)} seeds meet the target | {len(records)} |")
+    assert row in results_md and row in (ROOT / "README.md").read_text()
