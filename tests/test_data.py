@@ -121,3 +121,21 @@ def test_failed_download_gives_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
     with pytest.raises(MNISTDataError, match="Could not download MNIST"):
         ensure_mnist(tmp_path / "empty", download=True)
+
+
+def test_the_torchvision_transform_named_in_notebook_5_draws_from_the_same_ranges():
+    """AUGMENT's batched op and torchvision's RandomAffine: the same rotation range in degrees and the
+    same shift range in pixels (torchvision rounds its shift to whole pixels)."""
+    from s7.augment import draw_affine
+    augment = {"degrees": 8, "shift": 2}
+    transform = utils.torchvision_augment(augment)
+    assert transform.degrees == [-8.0, 8.0]
+    torch.manual_seed(0)
+    angles, shifts = zip(*[(a, t) for a, t, _, _ in (transform.get_params(transform.degrees, transform.translate,
+                                                                         None, None, [28, 28]) for _ in range(4000))])
+    ours = draw_affine(4000, torch.Generator().manual_seed(0), "cpu")[0] * 2 - 1     # u in [-1, 1]
+    our_angles, our_shifts = ours[0] * augment["degrees"], ours[1:] * augment["shift"]
+    assert -8 <= min(angles) < -7.9 and 7.9 < max(angles) <= 8
+    assert -8 <= our_angles.min() < -7.9 and 7.9 < our_angles.max() <= 8
+    assert {s for pair in shifts for s in pair} == {-2, -1, 0, 1, 2}
+    assert -2 <= our_shifts.min() < -1.99 and 1.99 < our_shifts.max() <= 2
