@@ -10,7 +10,9 @@ notebooks' loop (tests/test_training.py checks that both give the same run).
 """
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -129,3 +131,25 @@ class Recipe:
         self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, self.device,
                                      self.graph, data_path=self.data_path, **self.recipe, **extra)
         return self.record
+
+
+def save_as(run: Recipe, path, **extra) -> dict:
+    """A fitted run's record written as `path` (no weights): one file of a study; returns the record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        record = run.save(tmp, **extra)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(utils.results_path(0, tmp), path)
+    return record
+
+
+def seeded_runs(name: str, seeds, out, train, quick: bool = False) -> None:
+    """train(seed) -> record for each seed whose <out>/<name>_seed<seed>.json is missing (a file there
+    is kept: delete it to re-run; quick runs always run); one line per run."""
+    for seed in seeds:
+        if (Path(out) / f"{name}_seed{seed}.json").exists() and not quick:
+            print(f"{name} seed {seed}: kept (delete the file to re-run)")
+            continue
+        record = train(seed)
+        s = utils.summarize(record)
+        print(f"{name} seed {seed}: params {s['params']:,}, last 3 {s['split']} {s['last']}, "
+              f"{'meets' if utils.meets_target(record) else 'misses'} the target", flush=True)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 import models  # noqa: E402
 import utils  # noqa: E402
+from recipe import Recipe, save_as, seeded_runs  # noqa: E402
 from run import notebook_parameters  # noqa: E402
 
 OUT = utils.RESULTS_DIR / "ablation"
@@ -75,15 +74,10 @@ def row_path(row: dict, seed: int, results=utils.RESULTS_DIR) -> Path:
 
 def run(row: dict, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """Train one row at one seed on the test set (the CPU, seeded); writes <out>/<row>_seed<seed>.json."""
-    from recipe import Recipe
     seeded = Recipe(getattr(models, row["model"]), seed=seed, quick=quick, data_root=root, device="cpu",
                     **row["recipe"])
     seeded.fit()
-    with tempfile.TemporaryDirectory() as tmp:
-        record = seeded.save(tmp, row=row["name"], change=row["change"])
-        Path(out).mkdir(parents=True, exist_ok=True)
-        shutil.copy(utils.results_path(0, tmp), Path(out) / f"{row['name']}_seed{seed}.json")
-    return record
+    return save_as(seeded, Path(out) / f"{row['name']}_seed{seed}.json", row=row["name"], change=row["change"])
 
 
 def main(argv=None) -> int:
@@ -96,14 +90,8 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="smoke mode: one epoch on 5,000 images")
     args = p.parse_args(argv)
     for row in (r for r in trained if not args.rows or r["name"] in args.rows):
-        for seed in args.seeds:
-            if (Path(args.out) / f"{row['name']}_seed{seed}.json").exists() and not args.quick:
-                print(f"{row['name']} seed {seed}: kept (delete the file to re-run)")
-                continue
-            record = run(row, seed, args.data_root, args.out, args.quick)
-            s = utils.summarize(record)
-            print(f"{row['name']} seed {seed}: params {s['params']:,}, last 3 test {s['last']}, "
-                  f"{'meets' if utils.meets_target(record) else 'misses'} the target", flush=True)
+        seeded_runs(row["name"], args.seeds, args.out,
+                    lambda seed: run(row, seed, args.data_root, args.out, args.quick), args.quick)
     return 0
 
 

@@ -47,9 +47,7 @@ is scored 1,000 at a time here as for public4968.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import torch
@@ -62,7 +60,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]   # utils; recipe
 import utils  # noqa: E402
 from s7.pil_loader import PILDataset  # noqa: E402
 from s7.pixels import MEAN, STD  # noqa: E402
-from recipe import SCHEDULERS, Recipe  # noqa: E402
+from recipe import SCHEDULERS, Recipe, save_as, seeded_runs  # noqa: E402
 from run import notebook_parameters  # noqa: E402
 
 OUT = utils.RESULTS_DIR / "public"
@@ -264,14 +262,9 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
 
 def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """One seeded run of a public recipe on the test set; writes <out>/<name>_seed<seed>.json."""
-    r = RECIPES[name]
     seeded = build(name, seed, root, quick)
     seeded.fit()
-    with tempfile.TemporaryDirectory() as tmp:
-        record = seeded.save(tmp, recipe=name, source=r["source"])
-        Path(out).mkdir(parents=True, exist_ok=True)
-        shutil.copy(utils.results_path(0, tmp), Path(out) / f"{name}_seed{seed}.json")
-    return record
+    return save_as(seeded, Path(out) / f"{name}_seed{seed}.json", recipe=name, source=RECIPES[name]["source"])
 
 
 def main(argv=None) -> int:
@@ -282,14 +275,8 @@ def main(argv=None) -> int:
     p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
     p.add_argument("--quick", action="store_true", help="smoke mode: one epoch on 2,000 images")
     args = p.parse_args(argv)
-    for seed in args.seeds:
-        if (Path(args.out) / f"{args.recipe}_seed{seed}.json").exists() and not args.quick:
-            print(f"{args.recipe} seed {seed}: kept (delete the file to re-run)")
-            continue
-        record = run(args.recipe, seed, args.data_root, args.out, args.quick)
-        s = utils.summarize(record)
-        print(f"{args.recipe} seed {seed}: params {s['params']:,}, last 3 test {s['last']}, "
-              f"{'meets' if utils.meets_target(record) else 'misses'} the target", flush=True)
+    seeded_runs(args.recipe, args.seeds, args.out, lambda seed: run(args.recipe, seed, args.data_root, args.out,
+                                                                    args.quick), args.quick)
     return 0
 
 
