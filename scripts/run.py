@@ -188,9 +188,9 @@ def run_notebook(notebook: int, args) -> dict:
     seeds = args.seeds or [args.seed]
     dest = destination(args)
     records = []
+    out_dir = notebook_parameters(notebook)["OUT_DIR"]      # where the notebook writes, inside its scratch folder
     for seed in seeds:
         params = parameter_overrides(seed, args.epochs, args.quick, args.validate)
-        out_dir = notebook_parameters(notebook)["OUT_DIR"]
         with tempfile.TemporaryDirectory(prefix=f"s7_notebook{notebook}_") as tmp:
             tmp = Path(tmp)
             print(f"== notebook {notebook}: executing {notebook_path(notebook).name} "
