@@ -209,9 +209,22 @@ def comparison_table(notebook: int = 6) -> str:
     return "\n".join(rows)
 
 
+def deviation_lines() -> list[str]:
+    """What each re-run here changed from the published recipe, as its results files record it."""
+    lines = []
+    for name in [p["rerun"] for p in public_solutions() if p.get("rerun")] + [STEP6_ON_PUBLIC]:
+        records = public_reruns(name)
+        said = sorted({r.get("deviations", "not recorded") for r in records})
+        versions = sorted({r["albumentations"] for r in records if "albumentations" in r})
+        if records:
+            lines.append(f"- `{name}` ({records[0]['params']:,} parameters, {len(records)} seeds): {'; '.join(said)}"
+                         + (f"; run with albumentations {', '.join(versions)}" if versions else "") + ".")
+    return lines
+
+
 def public_table(notebook: int = 6) -> str:
     """RESULTS.md's full comparison: the public solutions, Model6 and the same recipe narrower, a
-    public layout with step 6's recipe, the validation search's picks."""
+    public layout with step 6's recipe, the validation search's picks; then each re-run's deviations."""
     rows = COMPARISON_HEAD + public_rows()
     for params, records in size_groups(notebook).items():
         rows.append(seeds_row("**this project: Model6**" if params == utils.count_params(models.Model6())
@@ -221,7 +234,8 @@ def public_table(notebook: int = 6) -> str:
         change = recipe_change(records[0])
         rows.append(seeds_row(f"this project, {round_label(round_name)}'s pick (`{records[0]['model_kwargs']['spec']}`"
                               f"{', ' + change if change != 'none' else ''})", records))
-    return "\n".join(rows)
+    return "\n".join(rows + ["", "What each re-run here changed from the published recipe (`search/public.py`; "
+                                  "each results file records its own):", ""] + deviation_lines())
 
 
 def robustness_table() -> str:

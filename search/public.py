@@ -215,24 +215,33 @@ RECIPES = {
                        lr_schedule=dict(name="EpochTableLR", points=[0, 2, 8, 15], rates=[0.05, 0.1, 0.01, 0.0]),
                        max_grad_norm=None,
                        source="adilsammar/woolly-of-cv: assets/mnist/mnist/*.py, "
-                              "assets/mnist/notebook/MNIST_ALBUMENTATION_3762_99.52.ipynb"),
+                              "assets/mnist/notebook/MNIST_ALBUMENTATION_3762_99.52.ipynb",
+                       deviations="seeded (torch's RNG, the loader's order, the augmentation pipeline); "
+                                  "albumentations 2.x (theirs 1.x), its ShiftScaleRotate given 1.x's reflected border "
+                                  "(cv2.BORDER_REFLECT_101) explicitly; the test set scored 1,000 at a time (theirs: "
+                                  "32, shuffled; the accuracy depends on neither)"),
     "step6_on_3762": dict(model=Public3762, model_kwargs={"xavier": False}, batch_size=STEP6["BATCH_SIZE"], epochs=15,
                           optimizer=dict(name="SGD", **STEP6["OPTIMIZER"]),
                           lr_schedule=dict(name="OneCycleLR", **STEP6["LR_SCHEDULE"]), augment=STEP6["AUGMENT"],
                           ema_decay=STEP6["EMA_DECAY"], max_grad_norm=None,
-                          source="the layout of adilsammar/woolly-of-cv's 3,762-parameter Net, step 6's recipe"),
+                          source="the layout of adilsammar/woolly-of-cv's 3,762-parameter Net, step 6's recipe",
+                          deviations="none from the layout; the training is step 6's recipe, with torch's default "
+                                     "initialisation (step 6's) in place of its Xavier-uniform one"),
     "public4968": dict(model=Public4968, batch_size=64, epochs=15, transform=public4968_transform,
                        optimizer=dict(name="SGD", lr=0.065, momentum=0.9),
                        lr_schedule=dict(name="OneCycleLR", max_lr=0.065, pct_start=0.1, div_factor=5,
                                         final_div_factor=100, anneal_strategy="cos"),
                        max_grad_norm=2.0,
                        source="Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6: model_v3.py, train_test.py, "
-                              "data_setup.py"),
+                              "data_setup.py",
+                       deviations="seeded (torch's RNG, the loader's order); nothing else"),
     "public6128": dict(model=Public6128, batch_size=64, epochs=15, transform=public6128_transform,
                        optimizer=dict(name="Adam", lr=0.01),
                        lr_schedule=dict(name="StepLR", step_size=6, gamma=0.1),
                        max_grad_norm=None,
-                       source="sunpau/ERA_V1_S7: model.py, S7_final_model.ipynb"),
+                       source="sunpau/ERA_V1_S7: model.py, S7_final_model.ipynb",
+                       deviations="seeded (torch's RNG, the loader's order); the test set scored 1,000 at a time "
+                                  "(theirs: 64, shuffled; the accuracy depends on neither)"),
 }
 
 
@@ -264,7 +273,14 @@ def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """One seeded run of a public recipe on the test set; writes <out>/<name>_seed<seed>.json."""
     seeded = build(name, seed, root, quick)
     seeded.fit()
-    return save_as(seeded, Path(out) / f"{name}_seed{seed}.json", recipe=name, source=RECIPES[name]["source"])
+    versions = {"albumentations": albumentations_version()} if name == "public3762" else {}
+    return save_as(seeded, Path(out) / f"{name}_seed{seed}.json", recipe=name, source=RECIPES[name]["source"],
+                   deviations=RECIPES[name]["deviations"], **versions)
+
+
+def albumentations_version() -> str:
+    import albumentations
+    return albumentations.__version__
 
 
 def main(argv=None) -> int:
