@@ -42,9 +42,21 @@ def test_papermill_as_an_instructor_runs_it(real_root, tmp_path):
                              "-p", "EPOCHS", "1", "-p", "OUT_DIR", str(tmp_path)],
                             capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "unknown parameter" not in result.stderr and "Unable to parse" not in result.stderr
     assert published_state() == before
     record = utils.load_results(tmp_path / "S7_Model_6.json")
     assert record["quick"] and record["epochs"] == 1 and (tmp_path / "S7_Model_6.pt").exists()
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_papermill_reads_every_parameter(n, caplog):
+    """papermill parses the parameters cell line by line: a line with a second "=" (dict(lr=...),
+    or one in a comment) is skipped with a warning, and `-p NAME` is then called unknown."""
+    import papermill
+    with caplog.at_level("WARNING", logger="papermill"):
+        seen = papermill.inspect_notebook(str(ROOT / f"S7_Model_{n}.ipynb"))
+    assert set(seen) == set(run.notebook_parameters(n)) - {"Model%d" % n}
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
 
 
 def test_the_runner_compares_a_run_with_the_published_one():
