@@ -214,9 +214,9 @@ def deviation_lines() -> list[str]:
     lines = []
     for name in [p["rerun"] for p in public_solutions() if p.get("rerun")] + [STEP6_ON_PUBLIC]:
         records = public_reruns(name)
-        said = sorted({r.get("deviations", "not recorded") for r in records})
-        versions = sorted({r["albumentations"] for r in records if "albumentations" in r})
         if records:
+            said = sorted({r.get("deviations", "not recorded") for r in records})
+            versions = sorted({r["albumentations"] for r in records if "albumentations" in r})
             lines.append(f"- `{name}` ({records[0]['params']:,} parameters, {len(records)} seeds): {'; '.join(said)}"
                          + (f"; run with albumentations {', '.join(versions)}" if versions else "") + ".")
     return lines

@@ -47,6 +47,7 @@ is scored 1,000 at a time here as for public4968.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from pathlib import Path
 
@@ -216,6 +217,7 @@ RECIPES = {
                        max_grad_norm=None,
                        source="adilsammar/woolly-of-cv: assets/mnist/mnist/*.py, "
                               "assets/mnist/notebook/MNIST_ALBUMENTATION_3762_99.52.ipynb",
+                       packages=["albumentations"],     # beyond torch: its version goes in each results file
                        deviations="seeded (torch's RNG, the loader's order, the augmentation pipeline); "
                                   "albumentations 2.x (theirs 1.x), its ShiftScaleRotate given 1.x's reflected border "
                                   "(cv2.BORDER_REFLECT_101) explicitly; the test set scored 1,000 at a time (theirs: "
@@ -273,14 +275,9 @@ def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """One seeded run of a public recipe on the test set; writes <out>/<name>_seed<seed>.json."""
     seeded = build(name, seed, root, quick)
     seeded.fit()
-    versions = {"albumentations": albumentations_version()} if name == "public3762" else {}
+    versions = {package: importlib.metadata.version(package) for package in RECIPES[name].get("packages", [])}
     return save_as(seeded, Path(out) / f"{name}_seed{seed}.json", recipe=name, source=RECIPES[name]["source"],
                    deviations=RECIPES[name]["deviations"], **versions)
-
-
-def albumentations_version() -> str:
-    import albumentations
-    return albumentations.__version__
 
 
 def main(argv=None) -> int:
