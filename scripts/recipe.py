@@ -142,12 +142,36 @@ def save_as(run: Recipe, path, **extra) -> dict:
     return record
 
 
+RUNS = Path(__file__).resolve().parents[1] / "runs"    # a study's runs go here unless --publish (git-ignored)
+
+
+def study_out(args, published: Path) -> Path:
+    """Where a study writes: --out if given, the published folder with --publish, else runs/<folder>.
+    A quick run is never published."""
+    if args.publish and args.quick:
+        raise SystemExit("--publish with --quick: a quick run is a smoke test, never a published result")
+    if args.out:
+        return Path(args.out)
+    return published if args.publish else RUNS / published.name
+
+
+def add_study_arguments(parser, published: Path) -> None:
+    """The arguments every study shares: where it writes, its data, its smoke mode."""
+    parser.add_argument("--out", help=f"folder for the results files (default: runs/{published.name}/; "
+                                      f"with --publish, {published.relative_to(published.parents[1])}/)")
+    parser.add_argument("--publish", action="store_true", help="write the published record")
+    parser.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
+    parser.add_argument("--quick", action="store_true", help="smoke mode: one epoch on a small subset")
+
+
 def seeded_runs(name: str, seeds, out, train, quick: bool = False) -> None:
-    """train(seed) -> record for each seed whose <out>/<name>_seed<seed>.json is missing (a file there
-    is kept: delete it to re-run; quick runs always run); one line per run."""
+    """train(seed) -> record for each seed whose <out>/<name>_seed<seed>.json is missing. A finished
+    file there is kept, by a quick run too (delete it to re-run); only a quick run's file is redone.
+    One line per run."""
     for seed in seeds:
-        if (Path(out) / f"{name}_seed{seed}.json").exists() and not quick:
-            print(f"{name} seed {seed}: kept (delete the file to re-run)")
+        path = Path(out) / f"{name}_seed{seed}.json"
+        if path.exists() and not utils.load_results(path)["quick"]:
+            print(f"{name} seed {seed}: kept {path} (delete the file to re-run)")
             continue
         record = train(seed)
         s = utils.summarize(record)

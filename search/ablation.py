@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 import models  # noqa: E402
 import utils  # noqa: E402
-from recipe import Recipe, save_as, seeded_runs  # noqa: E402
+from recipe import Recipe, add_study_arguments, save_as, seeded_runs, study_out  # noqa: E402
 from run import notebook_parameters  # noqa: E402
 
 OUT = utils.RESULTS_DIR / "ablation"
@@ -85,13 +85,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", nargs="+", choices=[r["name"] for r in trained], help="default: every trained row")
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
-    p.add_argument("--out", default=str(OUT))
-    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
-    p.add_argument("--quick", action="store_true", help="smoke mode: one epoch on 5,000 images")
+    add_study_arguments(p, OUT)
     args = p.parse_args(argv)
+    out = study_out(args, OUT)
     for row in (r for r in trained if not args.rows or r["name"] in args.rows):
-        seeded_runs(row["name"], args.seeds, args.out,
-                    lambda seed: run(row, seed, args.data_root, args.out, args.quick), args.quick)
+        seeded_runs(row["name"], args.seeds, out, lambda seed: run(row, seed, args.data_root, out, args.quick),
+                    args.quick)
     return 0
 
 

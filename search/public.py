@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Public solutions' recipes re-run here on the test set, seeded, choosing nothing.
 
-  python search/public.py public4968 --seeds 1 2 3 4 5 6 7 8 9 10    # -> results/public/public4968_seed<S>.json
-  python search/public.py public6128 --seeds 1 2 3 4 5
-  python search/public.py public3762 --seeds 1 2 3 4 5 6 7 8 9 10    # needs albumentations
-  python search/public.py step6_on_3762 --seeds 1 2 3 4 5 6 7 8 9 10
+  python search/public.py public4968 --seeds 1 2 3    # -> runs/public/public4968_seed<S>.json
+  python search/public.py public6128 --seeds 1 2 3 4 5 6 7 8 9 10 --publish    # -> results/public/
+  python search/public.py public3762 --seeds 1 2 3 4 5 6 7 8 9 10 --publish    # pip install -r search/requirements.txt
+  python search/public.py step6_on_3762 --seeds 1 2 3 4 5 6 7 8 9 10 --publish
 
 Each solution's files were read with the search tool and written again here; what this project
 adds is a fixed seed (torch's RNG and the loader's order) and the test set scored after every epoch.
@@ -16,20 +16,25 @@ set_config_v3), train_test.py (the loop) and data_setup.py (the loaders): the 4,
 (padded 4-8 at 28x28, pool, 10-16, pool, 1x1 to 8, 16, 1x1 to 10, a bare 3x3, 5x5 average pool);
 SGD lr 0.065 momentum 0.9; OneCycleLR per batch (max 0.065, pct_start 0.1, div_factor 5,
 final_div_factor 100, cosine); gradient norm clipped at 2.0; batch 64 (test 1000); 15 epochs;
-RandomRotation(±5°, fill 0) then RandomAffine(0, translate 3%).
+RandomRotation(±15°, fill 0) then RandomAffine(0, translate 10%): data_setup.py's
+get_train_transforms(), which builds its training set (data_setup.py at d6ca424). model_v3.py also
+passes ±5° / 3% transforms; they are stored and logged, never used. Its published log:
+logs/training.log at 6d807a8.
 
-public3762: adilsammar/woolly-of-cv, assets/mnist/mnist/{model,backpropagation,scheduler,transform,
-dataset,utils,training}.py (its Net, initialize_weights, train and test, one_cycle_lr_custom,
-get_a_train_transform, MnistDataset) and the notebook MNIST_ALBUMENTATION_3762_99.52.ipynb (what it
+public3762: adilsammar/woolly-of-cv at 7ade209, the commit its notebook was added with (the package
+changed later: at 36202af `train` is a factory and the rate table lost a point), files
+assets/mnist/mnist/{model,backpropagation,scheduler,transform,dataset,utils,training}.py (its Net,
+initialize_weights, train and test, get_sgd_optimizer, one_cycle_lr_pt, one_cycle_lr_custom,
+get_a_train_transform, MnistDataset) and assets/mnist/MNIST_ALBUMENTATION_3762_99.52.ipynb (what it
 calls): the 3,762-parameter network (three blocks of three padded 3x3 conv -> BatchNorm -> ReLU, 4,
 8 and 8 channels, max-pools after blocks 1 and 2, dropout 0.01 after each of them, global average
 pool, a 1x1 conv to 10 classes; convolutions with biases; Xavier-uniform initialisation); SGD lr
-0.05, no momentum, no weight decay; its rate table, np.interp over epochs [0, 2, 8, 15] of [0.05,
-0.1, 0.01, 0], set per batch by its own counter; batch 32; 15 epochs; albumentations
-ShiftScaleRotate(0.09, 0.09, 7, p=0.5), RandomBrightnessContrast(p=0.5). Deviations: albumentations
-2.x, whose ShiftScaleRotate no longer defaults to reflecting the border (1.x, the notebook's, did),
-so it is passed cv2.BORDER_REFLECT_101 explicitly, and the pipeline is seeded (Compose(seed=...));
-the test set is scored 1,000 at a time (theirs: 32, shuffled; the accuracy depends on neither).
+0.05 with momentum 0 asked for, but momentum 0.95 trained with: the notebook builds a torch
+OneCycleLR (max_lr 0.1, linear) it never steps, and building one sets the momentum (see
+EpochTableLR); its rate table, np.interp over epochs [0, 2, 8, 12, 15] of [0.05, 0.1, 0.01, 0.005,
+0], set per batch by its own counter; batch 32; 15 epochs; albumentations ShiftScaleRotate(0.09,
+0.09, 7, p=0.5), RandomBrightnessContrast(p=0.5) with albumentations 1.0.0 (search/requirements.txt).
+Its published log: the same notebook's output.
 
 step6_on_3762: the same layout, exactly as published, trained with step 6's recipe (notebook 6's
 config cell: OneCycle peak 0.1 cosine, SGD with Nesterov momentum and weight decay 1e-4, batch 64,
@@ -61,7 +66,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]   # utils; recipe
 import utils  # noqa: E402
 from s7.pil_loader import PILDataset  # noqa: E402
 from s7.pixels import MEAN, STD  # noqa: E402
-from recipe import SCHEDULERS, Recipe, save_as, seeded_runs  # noqa: E402
+from recipe import SCHEDULERS, Recipe, add_study_arguments, save_as, seeded_runs, study_out  # noqa: E402
 from run import notebook_parameters  # noqa: E402
 
 OUT = utils.RESULTS_DIR / "public"
@@ -151,12 +156,20 @@ def xavier_init(m):
 class EpochTableLR:
     """Their CustomOneCycleLR: a rate per epoch from np.interp over EPOCHS of RATES, set after every
     batch from its own counter. The counter restarts at 1, so after the first epoch the rate moves
-    every steps_per_epoch - 1 batches: epoch k + 1's rate begins k - 1 batches early, as theirs does."""
+    every steps_per_epoch - 1 batches: epoch k + 1's rate begins k - 1 batches early, as theirs does.
+
+    `unstepped`: the keyword arguments of the torch OneCycleLR their notebook builds first and never
+    steps. Building it is not inert: with cycle_momentum (its default) OneCycleLR sets the SGD group's
+    momentum to max_momentum, 0.95, and this table only ever writes 'lr'. So their published run
+    trained with momentum 0.95, not the 0 their optimizer asks for; it is built here, the same way,
+    so that the momentum comes from the same code path."""
     per_batch = True            # utils.train steps it after every batch
 
-    def __init__(self, optimizer, steps_per_epoch: int, epochs: int, points=(0, 2, 8, 15),
-                 rates=(0.05, 0.1, 0.01, 0.0)):
+    def __init__(self, optimizer, steps_per_epoch: int, epochs: int, points=(0, 2, 8, 12, 15),
+                 rates=(0.05, 0.1, 0.01, 0.005, 0.0), unstepped: dict | None = None):
         import numpy as np
+        if unstepped is not None:
+            torch.optim.lr_scheduler.OneCycleLR(optimizer, steps_per_epoch=steps_per_epoch, epochs=epochs, **unstepped)
         self.optimizer, self.steps_per_epoch = optimizer, steps_per_epoch
         self.table = [float(r) for r in np.interp(np.arange(epochs + 1), points, rates)]
         self.epoch = self.steps = 0
@@ -173,15 +186,17 @@ class EpochTableLR:
 SCHEDULERS["EpochTableLR"] = EpochTableLR     # Recipe builds lr_schedule={"name": "EpochTableLR", ...}
 
 
-def public3762_transform(seed: int):
-    """get_a_train_transform(), seeded; called on the uint8 image as a numpy array."""
+def public3762_transform():
+    """get_a_train_transform(), called on the uint8 image as a numpy array. albumentations 1.1.0
+    (search/requirements.txt): the last release whose ShiftScaleRotate is 1.0's (a continuous
+    shift, one scale for both axes, a rotation about (w/2, h/2), the border reflected); 1.2 moved
+    the centre by half a pixel and 1.4.x rebuilt it on Affine (whole-pixel shifts). 1.x draws from
+    Python's `random`, which the run seeds."""
     import albumentations as A
-    import cv2
     from albumentations.pytorch import ToTensorV2
-    return A.Compose([A.ShiftScaleRotate(shift_limit=0.09, scale_limit=0.09, rotate_limit=7, p=0.5,
-                                         border_mode=cv2.BORDER_REFLECT_101),
+    return A.Compose([A.ShiftScaleRotate(shift_limit=0.09, scale_limit=0.09, rotate_limit=7, p=0.5),
                       A.RandomBrightnessContrast(p=0.5),
-                      A.Normalize(mean=(MEAN,), std=(STD,)), ToTensorV2()], seed=seed)
+                      A.Normalize(mean=(MEAN,), std=(STD,)), ToTensorV2()])
 
 
 class ArrayDataset(torch.utils.data.Dataset):
@@ -198,8 +213,10 @@ class ArrayDataset(torch.utils.data.Dataset):
 
 
 def public4968_transform():
+    """data_setup.py's get_train_transforms(), the method its training set is built with (model_v3.py
+    passes ±5° / 3% transforms too, which are stored and logged but never used)."""
     from torchvision import transforms as T
-    return T.Compose([T.RandomRotation((-5.0, 5.0), fill=(0,)), T.RandomAffine(0, translate=(0.03, 0.03)),
+    return T.Compose([T.RandomRotation((-15.0, 15.0), fill=(0,)), T.RandomAffine(0, translate=(0.1, 0.1)),
                       T.ToTensor(), T.Normalize((MEAN,), (STD,))])
 
 
@@ -213,14 +230,16 @@ STEP6 = notebook_parameters(6)     # step 6's recipe, read from notebook 6's con
 RECIPES = {
     "public3762": dict(model=Public3762, batch_size=32, epochs=15, transform=public3762_transform,
                        optimizer=dict(name="SGD", lr=0.05),
-                       lr_schedule=dict(name="EpochTableLR", points=[0, 2, 8, 15], rates=[0.05, 0.1, 0.01, 0.0]),
+                       lr_schedule=dict(name="EpochTableLR", points=[0, 2, 8, 12, 15],
+                                        rates=[0.05, 0.1, 0.01, 0.005, 0.0],
+                                        unstepped=dict(max_lr=0.1, anneal_strategy="linear")),
                        max_grad_norm=None,
-                       source="adilsammar/woolly-of-cv: assets/mnist/mnist/*.py, "
-                              "assets/mnist/notebook/MNIST_ALBUMENTATION_3762_99.52.ipynb",
+                       source="adilsammar/woolly-of-cv at 7ade209: assets/mnist/mnist/*.py, "
+                              "assets/mnist/MNIST_ALBUMENTATION_3762_99.52.ipynb",
                        packages=["albumentations"],     # beyond torch: its version goes in each results file
-                       deviations="seeded (torch's RNG, the loader's order, the augmentation pipeline); "
-                                  "albumentations 2.x (theirs 1.x), its ShiftScaleRotate given 1.x's reflected border "
-                                  "(cv2.BORDER_REFLECT_101) explicitly; the test set scored 1,000 at a time (theirs: "
+                       deviations="seeded (torch's RNG, the loader's order, Python's random for the augmentation); "
+                                  "albumentations 1.0.0, the release its author's notebook of the week before "
+                                  "installed (this notebook names none); the test set scored 1,000 at a time (theirs: "
                                   "32, shuffled; the accuracy depends on neither)"),
     "step6_on_3762": dict(model=Public3762, model_kwargs={"xavier": False}, batch_size=STEP6["BATCH_SIZE"], epochs=15,
                           optimizer=dict(name="SGD", **STEP6["OPTIMIZER"]),
@@ -234,9 +253,10 @@ RECIPES = {
                        lr_schedule=dict(name="OneCycleLR", max_lr=0.065, pct_start=0.1, div_factor=5,
                                         final_div_factor=100, anneal_strategy="cos"),
                        max_grad_norm=2.0,
-                       source="Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6: model_v3.py, train_test.py, "
-                              "data_setup.py",
-                       deviations="seeded (torch's RNG, the loader's order); nothing else"),
+                       source="Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6 at d6ca424: model_v3.py, "
+                              "train_test.py, data_setup.py",
+                       deviations="seeded (torch's RNG, the loader's order); the training loader in the main process "
+                                  "(theirs: 2 worker processes; the same transforms, drawn from one seeded generator)"),
     "public6128": dict(model=Public6128, batch_size=64, epochs=15, transform=public6128_transform,
                        optimizer=dict(name="Adam", lr=0.01),
                        lr_schedule=dict(name="StepLR", step_size=6, gamma=0.1),
@@ -261,7 +281,7 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
     if quick:
         train_x, train_y, test_x, test_y = train_x[:2000], train_y[:2000], test_x[:500], test_y[:500]
     if name == "public3762":
-        data, path = ArrayDataset(train_x, train_y, r["transform"](seed)), "dataloader (their albumentations)"
+        data, path = ArrayDataset(train_x, train_y, r["transform"]()), "dataloader (their albumentations)"
     else:
         data, path = PILDataset(train_x, train_y, r["transform"]()), "dataloader (their torchvision transforms)"
     loaders = utils.Loaders(
@@ -276,20 +296,21 @@ def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     seeded = build(name, seed, root, quick)
     seeded.fit()
     versions = {package: importlib.metadata.version(package) for package in RECIPES[name].get("packages", [])}
+    # the momentum the optimizer trained with, read back from it (a scheduler can set it: public3762)
+    momentum = seeded.optimizer.param_groups[0].get("momentum", seeded.optimizer.param_groups[0].get("betas"))
     return save_as(seeded, Path(out) / f"{name}_seed{seed}.json", recipe=name, source=RECIPES[name]["source"],
-                   deviations=RECIPES[name]["deviations"], **versions)
+                   deviations=RECIPES[name]["deviations"], trained_momentum=momentum, **versions)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recipe", choices=sorted(RECIPES))
     p.add_argument("--seeds", type=int, nargs="+", default=[1])
-    p.add_argument("--out", default=str(OUT))
-    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
-    p.add_argument("--quick", action="store_true", help="smoke mode: one epoch on 2,000 images")
+    add_study_arguments(p, OUT)
     args = p.parse_args(argv)
-    seeded_runs(args.recipe, args.seeds, args.out, lambda seed: run(args.recipe, seed, args.data_root, args.out,
-                                                                    args.quick), args.quick)
+    out = study_out(args, OUT)
+    seeded_runs(args.recipe, args.seeds, out, lambda seed: run(args.recipe, seed, args.data_root, out, args.quick),
+                args.quick)
     return 0
 
 
