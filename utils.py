@@ -433,11 +433,18 @@ def show_augmented(loader: TensorLoader, n: int = 8, draws: int = 2):
 
 def torchvision_augment(augment: dict, size: int = 28):
     """The torchvision transform that draws from the same ranges as AUGMENT (for PIL images):
-    RandomAffine with the same degrees and the shift as a fraction of the image side. It shifts
-    by whole pixels (ours: any fraction, bilinear) and takes its own random draws."""
-    from torchvision.transforms import RandomAffine
-    shift = augment["shift"] / size
-    return RandomAffine(degrees=augment["degrees"], translate=(shift, shift))
+    RandomAffine with the same degrees, the shift as a fraction of the image side and the same
+    scale range, applied to a fraction p of the images (RandomApply). It shifts by whole pixels
+    (ours: any fraction, bilinear) and takes its own random draws. A key it cannot express is refused."""
+    from torchvision.transforms import RandomAffine, RandomApply
+    unknown = set(augment) - {"degrees", "shift", "scale", "p"}
+    if unknown:
+        raise ValueError(f"torchvision_augment cannot express AUGMENT's {sorted(unknown)}: it knows degrees, "
+                         f"shift, scale and p")
+    shift, scale, p = augment["shift"] / size, augment.get("scale", 0.0), augment.get("p", 1.0)
+    transform = RandomAffine(degrees=augment["degrees"], translate=(shift, shift),
+                             scale=(1 - scale, 1 + scale) if scale else None)
+    return transform if p >= 1 else RandomApply([transform], p=p)
 
 
 @torch.inference_mode()

@@ -70,6 +70,7 @@ class CudaGraph:
         self.model = None               # model, optimizer, average, label_smoothing: the first ready()'s
         self.graph, self.failed, self.buffers = None, False, None
         self.static_x = self.static_y = self.out = self.loss = None
+        self.replays = 0                # batches whose update replay() did (the rest ran eagerly)
 
     def ready(self, x, y, model, optimizer, average=None, label_smoothing: float = 0.0) -> bool:
         """Whether replay(x, y) does this batch's update (capturing the graph on the first batch it can)."""
@@ -107,6 +108,7 @@ class CudaGraph:
             self._body()
         if self.average is not None:
             self.average.ema.n_averaged += 1              # a CPU counter: kept outside the graph
+        self.replays += 1
         return self.out, self.loss
 
     def _bind(self, model, optimizer, average, label_smoothing) -> None:

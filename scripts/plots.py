@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, TARGET_ACC, ablation_records, load_notebook, mean, pooled_last, public_reruns, public_solutions,
+from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, TARGET_ACC, ablation_records, fidelity, load_notebook, mean, pooled_last, public_reruns, public_solutions,
                   round_label, size_groups, study_records, summarize, tested_picks)
 
 ACCURACY_PLOT = RESULTS / "test_accuracy.png"
@@ -58,7 +58,8 @@ def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:
                label="public solutions: worst epoch shown (1 run each)", zorder=3)
     for p in public:
         reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
-        if reruns:
+        check = fidelity(p, reruns)
+        if reruns and (check is None or check["faithful"]):       # an unfaithful re-run is no result
             lasts = pooled_last(reruns)
             ax.plot([p["params"]] * 2, [mean(lasts), min(lasts)], "v", color="C3", mfc="none", ms=9,
                     label=f"public {p['params']:,}, re-run here: mean and worst ({len(reruns)} seeds)")

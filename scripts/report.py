@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "search"))   # tuning_report: TUNING.md's tables
 import models  # noqa: E402
 import utils   # noqa: E402
 from plots import plot_ablation, plot_accuracy, plot_frontier  # noqa: E402
-from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, ablation_records, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
+from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, ablation_records, fidelity, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
                   public_solutions, recipe_change, round_label, seed_means, seed_records, seed_table, size_groups,
                   study_records, summarize, tested_picks)
 from s7.records import TARGET  # noqa: E402
@@ -182,9 +182,37 @@ def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
             continue
         name = f"public: {p['recipe']}" if layouts else "a public solution"
         rows.append(f"| {name} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
-        if reruns:
+        check = fidelity(p, reruns)
+        if check and not check["faithful"]:      # its figures are not shown: they are not the author's recipe's
+            rows.append(f"| the same, re-run here | {p['params']:,} | not a faithful re-run: its training does not "
+                        f"match its author's log (RESULTS.md, Fidelity) | {len(reruns)} |")
+        elif reruns:
             rows.append(seeds_row("the same, re-run here", reruns))
     return rows
+
+
+def fidelity_table() -> str:
+    """Each public re-run beside its author's own log: the train accuracy at epochs 1, 2 and the last
+    (published, and the re-run seeds' range) and the rates; faithful or not (runs.fidelity's rule)."""
+    rows = ["| Re-run | Seeds | Train % epoch 1: published, re-run seeds | Epoch 2 | Last epoch | Rates | Faithful |",
+            "|---|:---:|---|---|---|---|:---:|"]
+    for p in public_solutions():
+        check = fidelity(p, public_reruns(p["rerun"])) if p.get("rerun") else None
+        if check is None:
+            continue
+        cells = [f"{a['published']:.2f}; {a['low']:.2f}-{a['high']:.2f}" + ("" if a["inside"] else " **outside**")
+                 for a in check["accuracy"]]
+        cells[-1] = f"{check['accuracy'][-1]['epoch']}: {cells[-1]}"
+        if check["rates"] is None:
+            rates = "not logged"
+        else:
+            differ = [r for r in check["rates"] if not r["equal"]]
+            rates = (f"equal at all {len(check['rates'])} epochs" if not differ else
+                     "differ at epoch " + ", ".join(f"{r['epoch']} ({r['published']:g} published, "
+                                                    f"{'/'.join(f'{h:g}' for h in r['here'])} here)" for r in differ))
+        rows.append(f"| `{p['rerun']}` ({p['params']:,}) | {check['seeds']} | {' | '.join(cells)} | {rates} | "
+                    f"{'yes' if check['faithful'] else '**no**'} |")
+    return "\n".join(rows)
 
 
 def layout_rows() -> list[str]:
@@ -361,7 +389,7 @@ def readme_blocks(repo: str | None = None) -> dict:
 
 def results_blocks() -> dict:
     """RESULTS.md's generated parts: the full comparison and the performance figures."""
-    return {"public": public_table(), "performance": performance_section()}
+    return {"public": public_table(), "fidelity": fidelity_table(), "performance": performance_section()}
 
 
 def generated_blocks(repo: str | None = None) -> dict:

@@ -170,7 +170,7 @@ def comparison(record: dict) -> str:
     gap = max(abs(a - b) for a, b in zip(mine[-3:], theirs[-3:]))
     return (f"differs from the published run ({where}): last 3 {split} accuracies {', '.join(f'{a:.2f}' for a in mine[-3:])} "
             f"against {', '.join(f'{a:.2f}' for a in theirs[-3:])}, at most {gap:.2f} points apart "
-            f"(this CPU: {utils.cpu_name()}; another CPU kind rounds differently, README: Reproducibility)")
+            f"(this CPU: {utils.cpu_name()}; another CPU kind rounds differently: RESULTS.md, Versions and reproducibility)")
 
 
 def destination(args) -> Path:
@@ -261,6 +261,11 @@ def parse_args(argv=None):
         p.error("give --seed or --seeds, not both")
     if args.publish and args.out:
         p.error("give --publish (results/) or --out DIR, not both")
+    if args.report and (args.publish or args.out or args.quick or args.validate or args.seeds or args.seed is not None
+                        or args.epochs is not None):
+        p.error("--report regenerates the tables from results/ and trains nothing: give it alone")
+    if args.publish and args.validate:
+        p.error("validation runs are not published: drop --publish (a --validate run goes to runs/validation/)")
     if args.publish and (args.quick or args.epochs is not None or args.seed is not None):
         p.error("only the notebook's own recipe is published: drop --quick, --epochs and --seed "
                 "(a seed study is --seeds)")

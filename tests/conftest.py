@@ -1,4 +1,7 @@
+import hashlib
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -71,3 +74,21 @@ def repeats(rerun: dict, committed: dict) -> None:
 def assert_repeats():
     """The check every test of a committed run's first epoch shares (test_training, test_scripts)."""
     return repeats
+
+
+def fresh_copy(dest: Path) -> Path:
+    """The repository as a fresh clone would have it (every file git tracks, and the untracked ones it
+    does not ignore), copied to dest: no runs/, no data, nothing an earlier run left."""
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard", "-z"],
+                            capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+def digest(folder: Path) -> dict:
+    """Each file under folder (by relative path) and the md5 of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}

@@ -1,6 +1,12 @@
 """utils.train with a CudaGraph replays eager training: same weights, BatchNorm statistics, weight
 average, schedule and metrics. Checked in float64, where the two differ only by rounding; the update
-the graph holds is also checked on the CPU (capture=False), so CI covers its arithmetic."""
+the graph holds is also checked on the CPU (capture=False), so CI covers its arithmetic.
+
+What only a CUDA GPU can test, and CI (no GPU) therefore never does: the capture itself (the static
+buffers, the side-stream warm-up and the state restored before capture), dropout's masks and label
+smoothing under a real capture, cuDNN's autotuned algorithms inside the graph and the deterministic
+setting restored after it, and GraphedAugment's captured affine warp. The CUDA tests at the end of
+this file cover them where a GPU is present."""
 import copy
 import warnings
 
@@ -46,7 +52,21 @@ CONFIGS = {
     "an average of a model without buffers (Model2)": (Model2, 28, dict(optimizer=dict(lr=0.01, momentum=0.9), ema=0.9)),
     "label smoothing": (small_net, 8, dict(STEP6, label_smoothing=0.1)),
     "dropout (Model4)": (Model4, 28, dict(optimizer=dict(lr=0.01, momentum=0.9))),
+    "a weight decay changed between batches": (small_net, 8, dict(optimizer=dict(lr=0.1, momentum=0.9, weight_decay=1e-3),
+                                                                  decay_schedule=True)),
 }
+
+
+class DecaySchedule:
+    """A per-batch schedule of the weight decay (its value only): the graph must refill it every replay."""
+    per_batch = True
+
+    def __init__(self, optimizer, **_):
+        self.optimizer, self.steps = optimizer, 0
+
+    def step(self):
+        self.steps += 1
+        self.optimizer.param_groups[0]["weight_decay"] = 1e-3 * (1 + self.steps % 7)
 
 
 def twin_runs(device, capture: bool, make_model=small_net, size=8, recipe=STEP6, cudnn_autotune=False, count=BATCHES):
@@ -60,7 +80,7 @@ def twin_runs(device, capture: bool, make_model=small_net, size=8, recipe=STEP6,
         model = copy.deepcopy(base)
         optimizer = torch.optim.SGD(model.parameters(), **recipe["optimizer"])
         scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=count, pct_start=0.2)
-                     if recipe.get("onecycle") else None)
+                     if recipe.get("onecycle") else DecaySchedule(optimizer) if recipe.get("decay_schedule") else None)
         average = utils.WeightAverage(model, recipe["ema"]) if recipe.get("ema") else None
         torch.manual_seed(1)
         with warnings.catch_warnings(record=True) as caught:
@@ -97,17 +117,23 @@ def test_graph_update_matches_sgd_and_the_weight_average_on_cpu(config):
     count = 12 if size == 28 else BATCHES          # the 28x28 models: fewer batches, still a short last one
     eager, same_update = twin_runs("cpu", capture=False, make_model=make_model, size=size, recipe=recipe, count=count)
     assert same_update["graph"].graph is None and same_update["graph"].model is not None
+    assert same_update["graph"].replays == count - 1        # every batch but the first (eager) went through replay()
     assert_same(eager, same_update)
 
 
 def test_a_changed_update_shape_is_refused():
     model = small_net().double()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     data = batches("cpu", 8, 4)
     graph = CudaGraph(capture=False)
     utils.train(model, data, optimizer, "cpu", graph=graph)
     optimizer.param_groups[0]["weight_decay"] = 2e-4         # a value change the update reads: fine
-    optimizer.param_groups[0]["nesterov"] = True             # a change of its operations: refused
+    utils.train(model, data, optimizer, "cpu", graph=graph)
+    optimizer.param_groups[0]["nesterov"] = True             # the only switch: a change of its operations, refused
+    with pytest.raises(ValueError, match="settings changed"):
+        utils.train(model, data, optimizer, "cpu", graph=graph)
+    optimizer.param_groups[0]["nesterov"] = False
+    optimizer.param_groups[0]["weight_decay"] = 0.0          # weight decay switched off: refused too
     with pytest.raises(ValueError, match="settings changed"):
         utils.train(model, data, optimizer, "cpu", graph=graph)
 
@@ -150,6 +176,15 @@ def test_other_optimizers_train_eagerly_with_one_warning():
     with pytest.warns(UserWarning, match="plain SGD"):
         assert not graph.ready(x, y, model, adam)
     assert not graph.ready(x, y, model, adam)          # decided once: no second warning, no error
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("config", ["dropout (Model4)", "label smoothing"])
+def test_dropout_and_label_smoothing_replay_under_a_real_capture(config):
+    make_model, size, recipe = CONFIGS[config]
+    eager, graphed = twin_runs("cuda", capture=True, make_model=make_model, size=size, recipe=recipe, count=12)
+    assert graphed["graph"].graph is not None and not graphed["graph"].failed and graphed["graph"].replays > 0
+    assert_same(eager, graphed)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

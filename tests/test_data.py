@@ -139,3 +139,18 @@ def test_the_torchvision_transform_named_in_notebook_5_draws_from_the_same_range
     assert -8 <= our_angles.min() < -7.9 and 7.9 < our_angles.max() <= 8
     assert {s for pair in shifts for s in pair} == {-2, -1, 0, 1, 2}
     assert -2 <= our_shifts.min() < -1.99 and 1.99 < our_shifts.max() <= 2
+
+
+def test_the_torchvision_transform_says_what_it_cannot_express():
+    """AUGMENT's scale and p are mapped (RandomAffine's scale range, RandomApply's p), never dropped;
+    a key it cannot express is refused."""
+    from torchvision.transforms import RandomAffine, RandomApply
+    plain = utils.torchvision_augment({"degrees": 8, "shift": 2})
+    assert isinstance(plain, RandomAffine) and plain.scale is None
+    scaled = utils.torchvision_augment({"degrees": 8, "shift": 2, "scale": 0.1, "p": 0.5})
+    assert isinstance(scaled, RandomApply) and scaled.p == 0.5
+    inner, = scaled.transforms
+    assert inner.scale == pytest.approx((0.9, 1.1)) and inner.degrees == [-8.0, 8.0]
+    assert inner.translate == pytest.approx((2 / 28, 2 / 28))
+    with pytest.raises(ValueError, match="cannot express"):
+        utils.torchvision_augment({"degrees": 8, "shift": 2, "shear": 5})

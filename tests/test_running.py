@@ -12,6 +12,7 @@ import pytest
 
 import run
 import utils
+from conftest import digest, fresh_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = range(1, 7)
@@ -24,16 +25,52 @@ def published_state() -> tuple:
     return status, [(p, p.read_bytes()) for p in files], [(ROOT / f"S7_Model_{n}.ipynb").read_bytes() for n in NOTEBOOKS]
 
 
-def test_a_newcomers_quick_run_leaves_the_published_record_alone(real_root):
-    """The README's run command in quick mode, exactly as typed on a fresh clone (no --out)."""
-    before = published_state()
+def test_a_newcomers_quick_run_leaves_the_published_record_alone(real_root, tmp_path):
+    """The README's run command in quick mode, exactly as typed on a fresh clone (no --out), in a
+    copy that holds no earlier run: it writes runs/ and nothing else."""
+    clone = fresh_copy(tmp_path / "clone")
+    before = digest(clone)
+    assert not (clone / "runs").exists()
     result = subprocess.run([sys.executable, "scripts/run.py", "--notebook", "1", "--quick", "--silent"],
-                            capture_output=True, text=True, cwd=ROOT, timeout=600)
+                            capture_output=True, text=True, cwd=clone, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert published_state() == before
-    record = utils.load_results(ROOT / "runs" / "S7_Model_1.json")
-    assert record["quick"] and (ROOT / "runs" / "S7_Model_1.ipynb").exists()
+    after = digest(clone)
+    assert {k: v for k, v in after.items() if not k.startswith("runs/")} == before
+    assert sorted(k for k in after if k.startswith("runs/")) == ["runs/S7_Model_1.ipynb", "runs/S7_Model_1.json",
+                                                                  "runs/S7_Model_1.pt"]
+    record = utils.load_results(clone / "runs" / "S7_Model_1.json")
+    assert record["quick"] and record["epochs"] == 1
     assert "no published run of this recipe (a quick run)" in result.stdout
+
+
+def test_publishing_writes_the_record_and_the_notebook_and_nothing_else(real_root, tmp_path):
+    """A successful --publish, in a copy whose notebook 1 is set to a quick recipe: the results file,
+    the weights, the saved notebook and seed 1 of the step's seed study are written; nothing else."""
+    import json
+    clone = fresh_copy(tmp_path / "clone")
+    path = clone / "S7_Model_1.ipynb"
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    source = "".join(cell["source"])
+    assert "QUICK = False" in source and "EPOCHS = 15" in source
+    cell["source"] = source.replace("QUICK = False", "QUICK = True").replace("EPOCHS = 15", "EPOCHS = 1")
+    path.write_text(json.dumps(nb))
+    before = digest(clone)
+    result = subprocess.run([sys.executable, "scripts/run.py", "--notebook", "1", "--publish", "--silent"],
+                            capture_output=True, text=True, cwd=clone, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = digest(clone)
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    assert changed == ["S7_Model_1.ipynb", "results/S7_Model_1.json", "results/S7_Model_1.pt",
+                       "results/seeds/S7_Model_1_seed1.json"]
+    assert set(after) == set(before)                       # no file added (no runs/), none removed
+    record = utils.load_results(clone / "results" / "S7_Model_1.json")
+    assert record["quick"] and record["epochs"] == 1
+    assert (clone / "results" / "seeds" / "S7_Model_1_seed1.json").read_bytes() == \
+        (clone / "results" / "S7_Model_1.json").read_bytes()
+    saved = nbformat.read(path, as_version=4)
+    results = next(c for c in saved.cells if "results" in c.metadata.get("tags", []))
+    assert "seed 1" in results.source and all(c.execution_count for c in saved.cells if c.cell_type == "code")
 
 
 def test_papermill_as_an_instructor_runs_it(real_root, tmp_path):
@@ -74,6 +111,10 @@ def test_the_runner_compares_a_run_with_the_published_one():
     (["--notebook", "1", "--publish", "--quick"], "only the notebook's own recipe is published"),
     (["--notebook", "1", "--publish", "--seed", "3"], "only the notebook's own recipe is published"),
     (["--notebook", "1", "--publish", "--out", "x"], "not both"),
+    (["--notebook", "6", "--publish", "--seeds", "1", "2", "--validate"], "validation runs are not published"),
+    (["--notebook", "6", "--publish", "--validate"], "validation runs are not published"),
+    (["--report", "--publish"], "give it alone"),
+    (["--report", "--quick"], "give it alone"),
 ])
 def test_publishing_takes_only_the_notebooks_own_recipe(args, message, capsys):
     with pytest.raises(SystemExit):

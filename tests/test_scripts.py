@@ -5,6 +5,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -102,3 +104,35 @@ def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_i
     assert set(v["rows"]) == {names[0]} and not v["rows"][names[0]]["complete"]
     assert v["rows"][names[0]]["seeds"] == [1] and v["rows"][names[0]]["min"] == 99.39
     assert v["pending"] and names[1] in v["pending"] and v["chosen"] is None and v["fallback"] is None
+
+
+@pytest.mark.parametrize("study", ["public", "ablation"])
+def test_a_study_writes_under_runs_unless_published(study, tmp_path, monkeypatch):
+    """search/public.py and search/ablation.py: runs/<folder>/ by default, results/<folder>/ only with
+    --publish, and never a quick run published."""
+    import importlib
+    import recipe
+    module = importlib.import_module(study)
+    monkeypatch.setattr(recipe, "RUNS", tmp_path / "runs")
+    outs = []
+    monkeypatch.setattr(module, "seeded_runs", lambda name, seeds, out, train, quick=False: outs.append(Path(out)))
+    first = ["public4968"] if study == "public" else ["--rows", "onecycle"]
+    assert module.main(first + ["--quick"]) == 0
+    assert module.main(first) == 0
+    assert module.main(first + ["--publish"]) == 0
+    assert outs == [tmp_path / "runs" / module.OUT.name] * 2 + [module.OUT]
+    assert module.OUT.parent == ROOT / "results"
+    with pytest.raises(SystemExit, match="never a published result"):
+        module.main(first + ["--publish", "--quick"])
+
+
+def test_a_quick_run_never_replaces_a_finished_file(tmp_path):
+    import json
+    import recipe
+    finished = json.loads((ROOT / "results" / "public" / "step6_on_3762_seed1.json").read_text())
+    (tmp_path / "row_seed1.json").write_text(json.dumps(finished))
+    (tmp_path / "row_seed2.json").write_text(json.dumps(dict(finished, seed=2, quick=True)))
+    trained = []
+    recipe.seeded_runs("row", [1, 2], tmp_path, lambda seed: trained.append(seed) or dict(finished, seed=seed), quick=True)
+    assert trained == [2]                                   # the finished file kept, the quick one redone
+    assert json.loads((tmp_path / "row_seed1.json").read_text()) == finished
