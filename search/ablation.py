@@ -39,9 +39,19 @@ def recipe(params: dict) -> dict:
                 augment=params["AUGMENT"], ema_decay=params.get("EMA_DECAY", 0.0))
 
 
+def sci(x: float) -> str:
+    """1e-4 written as a person writes it (not 0.0001 or 1e-04)."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+ANNEAL = {"cos": "cosine", "linear": "linear"}
+
+
 def rows() -> list[dict]:
     """The ladder from step 5 to step 6, one change a row. `trained`: the row is trained here
-    (the others are step 5's and step 6's seed runs); `raw`: read the trained weights' accuracy."""
+    (the others are step 5's and step 6's seed runs); `raw`: read the trained weights' accuracy.
+    Each label is written from the config values its row runs with."""
     step5, step6 = notebook_parameters(5), notebook_parameters(6)
     r5, r6 = recipe(step5), recipe(step6)
     onecycle = dict(r5, lr_schedule=r6["lr_schedule"],
@@ -51,14 +61,19 @@ def rows() -> list[dict]:
     batch64 = dict(nodrop, batch_size=r6["batch_size"])
     widths5, widths6 = (inspect.signature(m).parameters["widths"].default for m in (models.Model5, models.Model6))
     wider = ", ".join(f"{a}→{b}" for a, b in zip(widths5, widths6) if a != b)
+    schedule = step6["LR_SCHEDULE"]
+    peak, anneal = schedule["max_lr"], ANNEAL[schedule.get("anneal_strategy", "cos")]
+    decay = sci(step6["OPTIMIZER"]["weight_decay"])
     return [
-        dict(name="step5", label="step 5", change="step 5 (Model5: constant rate 0.01, dropout, batch 128)", model="Model5",
-             trained=False, files="seeds/S7_Model_5_seed{seed}.json"),
-        dict(name="onecycle", label="+ OneCycle", change="+ OneCycle (peak 0.1, cosine)", model="Model5", trained=True, recipe=onecycle),
-        dict(name="nesterov_wd", label="+ Nesterov, decay", change="+ Nesterov momentum and weight decay 1e-4", model="Model5", trained=True,
-             recipe=nesterov),
+        dict(name="step5", label="step 5", model="Model5", trained=False, files="seeds/S7_Model_5_seed{seed}.json",
+             change=f"step 5 (Model5: constant rate {step5['OPTIMIZER']['lr']}, dropout, batch {step5['BATCH_SIZE']})"),
+        dict(name="onecycle", label="+ OneCycle", change=f"+ OneCycle (peak {peak}, {anneal})", model="Model5",
+             trained=True, recipe=onecycle),
+        dict(name="nesterov_wd", label="+ Nesterov, decay", change=f"+ Nesterov momentum and weight decay {decay}",
+             model="Model5", trained=True, recipe=nesterov),
         dict(name="nodropout", label="− dropout", change="− dropout", model="Model5", trained=True, recipe=nodrop),
-        dict(name="batch64", label="+ batch 64", change="+ batch 64", model="Model5", trained=True, recipe=batch64),
+        dict(name="batch64", label=f"+ batch {r6['batch_size']}", change=f"+ batch {r6['batch_size']}", model="Model5",
+             trained=True, recipe=batch64),
         dict(name="wider", label="+ wider", change=f"+ wider fifth and sixth convolutions ({wider}): Model6's trained weights",
              model="Model6", trained=False, files="seeds/S7_Model_6_seed{seed}.json", raw=True),
         dict(name="average", label="+ average", change="+ the weight average (= Model6)", model="Model6", trained=False,

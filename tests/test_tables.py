@@ -98,6 +98,41 @@ def test_every_tuning_run_is_in_one_rounds_table_and_the_log_is_gone():
     assert "generated:tuning start" not in TUNING_MD and len(TUNING_MD) < 40_000
 
 
+def ran_as(record: dict, row: dict) -> None:
+    """What a run of the one-change-at-a-time table recorded is what its row says it changed: read
+    from the file (its widths, dropout, batch, optimizer, schedule, weight average), not from the
+    generator's selection, and the row's label written from those values."""
+    import inspect
+    import ablation
+    import models
+    widths = inspect.signature(getattr(models, record["model"])).parameters["widths"].default
+    dropout = (record.get("model_kwargs") or {}).get("dropout", 0.05 if record["model"] == "Model5" else 0.0)
+    schedule, optimizer = record["lr_schedule"], record["optimizer"]
+    ema = record.get("ema_decay", 0.0)
+    expect = {  # row -> (model, dropout, batch, schedule?, nesterov and decay?, average?)
+        "step5": ("Model5", 0.05, 128, False, False, False), "onecycle": ("Model5", 0.05, 128, True, False, False),
+        "nesterov_wd": ("Model5", 0.05, 128, True, True, False), "nodropout": ("Model5", 0.0, 128, True, True, False),
+        "batch64": ("Model5", 0.0, 64, True, True, False), "wider": ("Model6", 0.0, 64, True, True, True),
+        "average": ("Model6", 0.0, 64, True, True, True)}[row["name"]]
+    assert (record["model"], dropout, record["batch_size"], schedule is not None,
+            bool(optimizer.get("nesterov")) and optimizer.get("weight_decay", 0) > 0, ema > 0) == expect, row["name"]
+    if row["trained"]:
+        assert record["row"] == row["name"]
+        assert all(record[k] == row["recipe"][k] for k in ("batch_size", "optimizer", "lr_schedule", "augment", "epochs"))
+        assert record.get("model_kwargs") == row["recipe"].get("model_kwargs") and ema == row["recipe"]["ema_decay"]
+    label = row["change"]
+    if row["name"] == "step5":
+        assert f"constant rate {optimizer['lr']}" in label and f"batch {record['batch_size']}" in label
+    if row["name"] == "onecycle":
+        assert f"peak {schedule['max_lr']}, {ablation.ANNEAL[schedule['anneal_strategy']]}" in label
+    if row["name"] == "nesterov_wd":
+        assert label.endswith(f"weight decay {ablation.sci(optimizer['weight_decay'])}")
+    if row["name"] == "batch64":
+        assert label == f"+ batch {record['batch_size']}"
+    if row["name"] == "wider":
+        assert widths[-2:] == (16, 24) and "16→24" in label
+
+
 def test_step6_changes_table_is_recomputed_from_its_files():
     """Each row of the one-change-at-a-time table, from its files: step 5's seed study, the trained
     rows (results/ablation/, the recipe each row names), Model6's seed study (trained weights, then
@@ -115,10 +150,9 @@ def test_step6_changes_table_is_recomputed_from_its_files():
             before = None
             continue
         key = "raw_test_acc" if row.get("raw") else "test_acc"
-        if row["trained"]:
-            for r in records:
-                assert r["row"] == row["name"] and r["holdout"] == 0 and not r["quick"] and r["model"] == row["model"]
-                assert all(r[k] == row["recipe"][k] for k in ("batch_size", "optimizer", "lr_schedule", "augment", "epochs"))
+        for r in records:
+            ran_as(r, row)
+            assert r["holdout"] == 0 and not r["quick"] and r["model"] == row["model"]
         means = {r["seed"]: sum(r["history"][key][-3:]) / 3 for r in records}
         lasts = [a for r in records for a in r["history"][key][-3:]]
         meeting = sum(min(r["history"][key][-3:]) >= 99.4 for r in records)
