@@ -117,6 +117,18 @@ def steps_table() -> str:
     return "\n".join(rows)
 
 
+def paired(before: dict, after: dict) -> str:
+    """At how many seeds (paired by number) `after` is higher than `before`, in words that say so when
+    every seed moved the same way."""
+    seeds = sorted(set(before) & set(after))
+    higher = sum(after[s] > before[s] for s in seeds)
+    if len(seeds) > 1 and higher == len(seeds):
+        return f"higher at every one of the {len(seeds)} seeds"
+    if len(seeds) > 1 and all(after[s] < before[s] for s in seeds):
+        return f"lower at every one of the {len(seeds)} seeds"
+    return f"higher at {higher} of {len(seeds)} seeds"
+
+
 def spread_verdict(before: dict, after: dict) -> str:
     """Whether the seed means moved further than their spread: the words every gain line uses."""
     if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
@@ -128,14 +140,21 @@ def gain(before: dict, after: dict) -> float:
     return round(mean(after.values()) - mean(before.values()), 2) + 0.0     # + 0.0: no '-0.00'
 
 
+def gain_words(before: dict, after: dict) -> str:
+    """'+0.21 points, higher at every one of the 5 seeds: larger than ...': the mean's move, the seeds
+    paired by number, the verdict."""
+    return f"{gain(before, after):+.2f} points, {paired(before, after)}: {spread_verdict(before, after)}"
+
+
 def gain_line(notebook: int) -> str | None:
-    """Whether a step's gain over the step before is larger than the spread between seeds."""
+    """Whether a step's gain over the step before is larger than the spread between seeds, and at how
+    many seeds (paired by number) it is higher."""
     before, after = seed_means(notebook - 1), seed_means(notebook)
     if len(before) < 2 or len(after) < 2:
         return None
-    return (f"Step {notebook} vs {notebook - 1}: {gain(before, after):+.2f} points (seed means "
-            f"{min(before.values()):.2f}-{max(before.values()):.2f}% -> {min(after.values()):.2f}-{max(after.values()):.2f}%): "
-            f"{spread_verdict(before, after)}.")
+    return (f"Step {notebook} vs {notebook - 1}: {gain(before, after):+.2f} points, {paired(before, after)} "
+            f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
+            f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {spread_verdict(before, after)}.")
 
 
 def ablation_table() -> str:
@@ -150,8 +169,7 @@ def ablation_table() -> str:
             continue
         means = {r["seed"]: mean(summarize(r)["last"]) for r in records}
         seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
-        step = (f"{gain(before, means):+.2f} points: {spread_verdict(before, means)}"
-                if before and len(before) > 1 and len(means) > 1 else "")
+        step = gain_words(before, means) if before and len(before) > 1 and len(means) > 1 else ""
         rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {mean(pooled_last(records)):.2f} | "
                     f"{min(means.values()):.2f}-{max(means.values()):.2f} | "
                     f"{sum(map(utils.meets_target, records))} of {len(records)} | {step} |")

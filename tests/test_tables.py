@@ -98,6 +98,37 @@ def test_every_tuning_run_is_in_one_rounds_table_and_the_log_is_gone():
     assert "generated:tuning start" not in TUNING_MD and len(TUNING_MD) < 40_000
 
 
+def gain_words(before: dict, after: dict) -> str:
+    """A gain line's words, recomputed: the mean's move, the seeds (paired by number) where the later
+    row is higher (in words when every seed moved the same way), the range verdict."""
+    gain = sum(after.values()) / len(after) - sum(before.values()) / len(before)
+    seeds = sorted(set(before) & set(after))
+    higher = [after[s] > before[s] for s in seeds]
+    lower = [after[s] < before[s] for s in seeds]
+    count = (f"higher at every one of the {len(seeds)} seeds" if all(higher) else
+             f"lower at every one of the {len(seeds)} seeds" if all(lower) else f"higher at {sum(higher)} of {len(seeds)} seeds")
+    apart = min(after.values()) > max(before.values()) or max(after.values()) < min(before.values())
+    verdict = "larger than the seed spread (the ranges do not overlap)" if apart else "within the seed spread"
+    return f"{round(gain, 2) + 0.0:+.2f} points, {count}: {verdict}"
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+def test_gain_lines_are_recomputed_from_the_seed_studies(n):
+    """README's gain lines and each notebook's Results cell: step n against step n - 1 at seeds 1-5."""
+    def means(step):
+        files = [ROOT / "results" / "seeds" / f"S7_Model_{step}_seed{seed}.json" for seed in range(1, 6)]
+        return {json.loads(f.read_text())["seed"]: sum(last3(f)) / 3 for f in files}
+    before, after = means(n - 1), means(n)
+    words = gain_words(before, after)
+    amount, _, verdict = words.partition(": ")
+    ranges = (f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
+              f"{min(after.values()):.2f}-{max(after.values()):.2f}%)")
+    line = f"Step {n} vs {n - 1}: {amount} {ranges}: {verdict}."
+    assert line in (ROOT / "README.md").read_text()
+    cells = json.loads((ROOT / f"S7_Model_{n}.ipynb").read_text())["cells"]
+    assert any(line in "".join(c["source"]) for c in cells if "results" in c["metadata"].get("tags", []))
+
+
 def ran_as(record: dict, row: dict) -> None:
     """What a run of the one-change-at-a-time table recorded is what its row says it changed: read
     from the file (its widths, dropout, batch, optimizer, schedule, weight average), not from the
@@ -161,7 +192,5 @@ def test_step6_changes_table_is_recomputed_from_its_files():
         line = next(l for l in readme.splitlines() if l.startswith(f"| {row['change']}"))
         assert cells in line, (line, cells)
         if before and len(records) > 1:
-            gain = sum(means.values()) / len(means) - sum(before.values()) / len(before)
-            apart = min(means.values()) > max(before.values()) or max(means.values()) < min(before.values())
-            assert f"{round(gain, 2) + 0.0:+.2f} points: {'larger than' if apart else 'within'} the seed spread" in line
+            assert gain_words(before, means) in line, line
         before = means
