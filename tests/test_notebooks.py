@@ -266,3 +266,21 @@ def test_the_goal_is_defined_once_in_the_same_words():
     assert utils.TARGET in report.README.read_text()
     for n in NOTEBOOKS:
         assert f"The target ({utils.TARGET})" in report.results_cell(notebook(n)).source
+
+
+def test_the_fit_is_the_kept_weights_on_the_clean_training_images(real_root):
+    """Each published run records its fit (report.compute_fit, from the committed weights); step 4's is
+    recomputed here (dropout: its running train accuracy reads lower than the fit), and every
+    Results cell shows the figures of its file."""
+    record = utils.load_results(utils.results_path(4))
+    model = utils.load_model(models.Model4, utils.results_path(4, suffix=".pt"))
+    x, y = utils.load_mnist_tensors(True, real_root)
+    loss, acc = utils.training_fit(model, utils.TensorLoader(x, y, 2000), "cpu")
+    assert acc == pytest.approx(record["clean_train_acc"], abs=0.02)       # another CPU kind: a digit or two
+    assert loss == pytest.approx(record["clean_train_loss"], rel=1e-3)
+    assert acc > record["history"]["train_acc"][-1]
+    for n in NOTEBOOKS:
+        r = utils.load_results(utils.results_path(n))
+        cell = report.results_cell(notebook(n)).source
+        assert f"train accuracy **{r['clean_train_acc']:.2f}%** (loss {r['clean_train_loss']:.4f})" in cell
+        assert ("Why the running figure reads lower" in cell) == (n >= 4)
