@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "search"))   # tuning_report: TUNING.md's tables
 import models  # noqa: E402
 import utils   # noqa: E402
 from plots import plot_ablation, plot_accuracy, plot_frontier  # noqa: E402
-from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, ablation_records, fidelity, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
+from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, ablation_records, fidelity, ladder_trained, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
                   public_solutions, recipe_change, round_label, seed_means, seed_records, seed_table, size_groups,
                   study_records, summarize, tested_picks)
 from s7.records import TARGET  # noqa: E402
@@ -62,14 +62,46 @@ def results_markdown(record: dict) -> str:
         f"- {s['split'].capitalize()} accuracy of the last 3 epochs: **{pct(s['last'])}** (%)",
         f"- Epochs: {s['epochs']}, {s['sec_per_epoch']:.1f} s per epoch on {record['device']}",
         f"- The target ({TARGET}): {verdict} it",
-    ] + fit_lines(record) + seed_study_lines(record["notebook"]) + (ablation_lines() if record["notebook"] == 6 else [])) + "\n"
+    ] + fit_lines(record) + seed_study_lines(record["notebook"]) + ablation_lines(record["notebook"])) + "\n"
 
 
-def ablation_lines() -> list[str]:
-    """Notebook 6's Results: the table of its changes one at a time, and its plot."""
-    return ["", "**Step 6's changes, one at a time** (each row adds one change to the row above; "
-                "seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "", ablation_table(), "",
-            "![Step 6's changes one at a time](results/ablation.png)"]
+LADDER_TITLES = {
+    "step6": ("Step 6's changes, one at a time", "each row adds one change to the row above", "results/ablation.png"),
+    "step6_without": ("Step 6's changes, taken away one at a time", "each row undoes one of Model6's changes",
+                      "results/ablation_without.png"),
+    "step4": ("Step 4's changes, one at a time", "each row adds one change to the row above, from step 3's recipe",
+              "results/ablation_step4.png"),
+}
+
+
+def ladder_lines(ladder: str) -> list[str]:
+    """A Results cell's table of a one-change-at-a-time ladder and its plot (once it has runs)."""
+    if ladder != "step6" and not ladder_trained(ladder):
+        return []
+    title, how, plot = LADDER_TITLES[ladder]
+    return ["", f"**{title}** ({how}; seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "",
+            ablation_table(ladder), "", f"![{title}]({plot})"]
+
+
+def ladder_block(ladder: str) -> str:
+    """README's and RESULTS.md's part for a ladder beyond step 6's cumulative one: its table and plot
+    once it has runs, else nothing."""
+    lines = ladder_lines(ladder)
+    return "\n".join(lines[1:]) if lines else ""
+
+
+def step4_line() -> str:
+    """README's one line on step 4's changes one at a time (the table is in RESULTS.md)."""
+    if not ladder_trained("step4"):
+        return ""
+    return ("Step 4's four changes, one at a time from step 3's recipe (parameters, multiply-adds and seconds per "
+            "epoch beside the accuracy): [RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time).")
+
+
+def ablation_lines(notebook: int) -> list[str]:
+    """Notebook 4's and 6's Results: the ladders of their changes."""
+    ladders = {4: ["step4"], 6: ["step6", "step6_without"]}.get(notebook, [])
+    return [line for ladder in ladders for line in ladder_lines(ladder)]
 
 
 def seed_study_lines(notebook: int) -> list[str]:
@@ -158,23 +190,34 @@ def gain_line(notebook: int) -> str | None:
             f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {spread_verdict(before, after)}.")
 
 
-def ablation_table() -> str:
-    """Step 6's changes added one at a time to step 5's recipe, each row at seeds 1-5 on the test set."""
-    rows = ["| Change (each row adds one to the row above) | Params | Mean of last 3, seeds 1-5 | Range of seed means | "
-            "Seeds meeting the target | Gain over the row above |", "|---|---:|---:|---|:---:|---|"]
+def ablation_table(ladder: str = "step6") -> str:
+    """A ladder of changes one at a time (search/ablation.py), each row at seeds 1-5 on the test set:
+    step6 and step4 compare each row with the row above, step6_without with Model6; step4 also shows
+    each network's cost (multiply-adds, seconds per epoch)."""
+    against_first = ladder == "step6_without"
+    costs = ladder == "step4"
+    head = {"step6": "Change (each row adds one to the row above)", "step4": "Change (each row adds one to the row above)",
+            "step6_without": "Change (each row undoes one of Model6's)"}[ladder]
+    rows = [f"| {head} | Params | " + ("MACs/img | s/epoch | " if costs else "") + "Mean of last 3, seeds 1-5 | "
+            "Range of seed means | Seeds meeting the target | " + ("Against Model6" if against_first else
+                                                                    "Gain over the row above") + " |",
+            "|---|---:|" + ("---:|---:|" if costs else "") + "---:|---|:---:|---|"]
     before = None
-    for row, records in ablation_records():
+    for row, records in ablation_records(ladder):
         if not records:
-            rows.append(f"| {row['change']} | not run yet | | | | |")
-            before = None
+            rows.append(f"| {row['change']} | not run yet | " + ("| | " if costs else "") + "| | | |")
+            before = None if not against_first else before
             continue
         means = {r["seed"]: mean(summarize(r)["last"]) for r in records}
         seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
         step = gain_words(before, means) if before and len(before) > 1 and len(means) > 1 else ""
-        rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {mean(pooled_last(records)):.2f} | "
+        cost = (f"{records[0]['macs']:,} | {mean([summarize(r)['sec_per_epoch'] for r in records]):.1f} | "
+                if costs else "")
+        rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {cost}{mean(pooled_last(records)):.2f} | "
                     f"{min(means.values()):.2f}-{max(means.values()):.2f} | "
                     f"{sum(map(utils.meets_target, records))} of {len(records)} | {step} |")
-        before = means
+        if not against_first or before is None:
+            before = means
     return "\n".join(rows)
 
 
@@ -445,13 +488,16 @@ def colab_note(repo: str | None) -> str:
 
 
 def readme_blocks(repo: str | None = None) -> dict:
-    return {"steps": steps_table(), "gains": gains(), "ablation": ablation_table(), "seeds": seed_table(seed_records(6)),
+    return {"steps": steps_table(), "gains": gains(), "ablation": ablation_table(), "ablation_without":
+            ladder_block("step6_without"), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
             "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo)}
 
 
 def results_blocks() -> dict:
     """RESULTS.md's generated parts: the full comparison and the performance figures."""
-    return {"public": public_table(), "fidelity": fidelity_table(), "performance": performance_section()}
+    return {"public": public_table(), "fidelity": fidelity_table(), "ablation": ablation_table(),
+            "ablation_without": ladder_block("step6_without"), "step4": ladder_block("step4"),
+            "performance": performance_section()}
 
 
 def generated_blocks(repo: str | None = None) -> dict:
@@ -480,7 +526,8 @@ def main(with_robustness: bool = True) -> None:
         compute_robustness()
     compute_fit()
     plot_accuracy()
-    plot_ablation()
+    for ladder in LADDER_TITLES:
+        plot_ablation(ladder)
     plot_frontier()
     repo = github_repo(git_remote())
     for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks())):

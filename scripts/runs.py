@@ -51,16 +51,22 @@ def seed_means(notebook: int) -> dict[int, float]:
     return {r["seed"]: mean(summarize(r)["last"]) for r in study_records(notebook)}
 
 
-def ablation_records() -> list[tuple[dict, list[dict]]]:
-    """Step 6's changes one at a time (search/ablation.py): each row with its runs at seeds 1-5, in
-    the ladder's order; a row read from a weight-average run as its trained weights where it says so."""
+def ablation_records(ladder: str = "step6") -> list[tuple[dict, list[dict]]]:
+    """A one-change-at-a-time ladder (search/ablation.py: step6, step6_without, step4): each row with
+    its runs at seeds 1-5, in the ladder's order; a row read from a weight-average run as its trained
+    weights where it says so."""
     import ablation
     table = []
-    for row in ablation.rows():
+    for row in ablation.rows(ladder):
         paths = [ablation.row_path(row, seed, RESULTS) for seed in ablation.SEEDS]
         records = [load_results(p) for p in paths if p.exists()]
         table.append((row, [trained_weights(r) for r in records] if row.get("raw") else records))
     return table
+
+
+def ladder_trained(ladder: str) -> bool:
+    """Whether any row a ladder trains has a run yet (until then its table is not shown)."""
+    return any(records for row, records in ablation_records(ladder) if row["trained"])
 
 
 def size_groups(notebook: int = 6) -> dict[int, list[dict]]:
