@@ -162,9 +162,9 @@ def train(model, loader, optimizer, device, scheduler=None, average=None, label_
 
     Per batch: zero the gradients, forward, loss, backward, optimizer step; then the weight
     average's update (`average`, step 6) and the scheduler's step (`scheduler`: one that steps per
-    batch, such as OneCycleLR; step a per-epoch one in the epoch loop). label_smoothing > 0 aims
-    at 1 - e on the true class and e/10 on every class; max_grad_norm clips the gradients' total
-    norm before the step. `graph` (utils.cuda_graph(device), None on a CPU): on CUDA the same update,
+    batch, such as OneCycleLR; step a per-epoch one in the epoch loop). Two options no notebook
+    uses, for the studies in search/: label_smoothing > 0 aims at 1 - e on the true class and e/10
+    on every class; max_grad_norm clips the gradients' total norm before the step (a public recipe's). `graph` (utils.cuda_graph(device), None on a CPU): on CUDA the same update,
     captured once as a CUDA graph and replayed (s7/gpu.py; not with clipping).
     Loss and accuracy add up on the device; the bar reads them (one host sync) every 20 batches.
     """
@@ -178,12 +178,12 @@ def train(model, loader, optimizer, device, scheduler=None, average=None, label_
     bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
     for i, (x, y) in enumerate(bar):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        if graph is not None and max_grad_norm is None and graph.ready(x, y, model, optimizer, average,
-                                                                       label_smoothing):
-            out, loss = graph.replay(x, y)             # the lines below, as one replayed CUDA graph
-        else:
+        if graph is None or max_grad_norm is not None or not graph.ready(x, y, model, optimizer, average,
+                                                                         label_smoothing):
             optimizer.zero_grad(set_to_none=True)
-            out = model(x)                             # log-probabilities (cross_entropy takes them as logits)
+            out = model(x)                             # log-probabilities (the models end in log_softmax)
+            # cross_entropy applies log_softmax again, which leaves log-probabilities as they are (their
+            # exponentials already sum to 1): this is nll_loss, the loss the course uses
             loss = F.cross_entropy(out, y, label_smoothing=label_smoothing)
             loss.backward()
             if max_grad_norm is not None:
@@ -191,6 +191,8 @@ def train(model, loader, optimizer, device, scheduler=None, average=None, label_
             optimizer.step()
             if average is not None:
                 average.update(model)
+        else:
+            out, loss = graph.replay(x, y)             # the lines above, as one replayed CUDA graph
         if scheduler is not None:
             scheduler.step()
         loss_sum += loss.detach() * len(y)
