@@ -413,7 +413,7 @@ def _image_grid(images, titles, ncols=8, title=""):
     for ax in axes.flat:
         ax.axis("off")
     for ax, img, t in zip(axes.flat, images, titles):
-        ax.imshow(img.squeeze().cpu(), cmap="gray_r")
+        ax.imshow(img.squeeze().cpu().numpy(), cmap="gray_r")
         ax.set_title(t, fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
@@ -460,24 +460,60 @@ def torchvision_augment(augment: dict, size: int = 28):
 
 
 @torch.inference_mode()
-def misclassified(model, loader, device, n: int = 32):
-    """Up to n (image, true, predicted) the model gets wrong, in loader order."""
+def predictions(model, loader, device):
+    """Every image of a loader with its true label, the model's prediction and its confidence (the
+    predicted class's probability): four tensors on the CPU, in loader order."""
     model.eval()
-    found = []
+    images, labels, preds, confidence = [], [], [], []
     for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        pred = model(x).argmax(1)
-        for i in torch.nonzero(pred != y).flatten().tolist():
-            found.append((x[i].cpu(), int(y[i]), int(pred[i])))
-            if len(found) == n:
-                return found
-    return found
+        probs = model(x.to(device)).exp()              # the models return log-probabilities
+        top, pred = probs.max(1)
+        images.append(x.cpu()), labels.append(y.cpu()), preds.append(pred.cpu()), confidence.append(top.cpu())
+    return torch.cat(images), torch.cat(labels), torch.cat(preds), torch.cat(confidence)
+
+
+def confusion_matrix(labels, preds, classes: int = 10) -> torch.Tensor:
+    """counts[true, predicted]: how often each digit was taken for each other one."""
+    return torch.bincount(labels * classes + preds, minlength=classes * classes).reshape(classes, classes)
+
+
+def misclassified(model, loader, device, n: int = 32):
+    """Up to n mistakes, the most confident first: (image, true, predicted, confidence), and how
+    many mistakes there are in all."""
+    images, labels, preds, confidence = predictions(model, loader, device)
+    wrong = torch.nonzero(preds != labels).flatten()
+    order = wrong[confidence[wrong].argsort(descending=True, stable=True)][:n]
+    return [(images[i], int(labels[i]), int(preds[i]), float(confidence[i])) for i in order], len(wrong)
 
 
 def show_misclassified(model, loader, device, n: int = 32):
-    wrong = misclassified(model, loader, device, n)
-    return _image_grid([w[0] for w in wrong], [f"true {t} pred {p}" for _, t, p in wrong],
-                       title=f"misclassified (first {len(wrong)})")
+    """The mistakes a learner should look at first: the ones the model was surest of."""
+    wrong, total = misclassified(model, loader, device, n)
+    return _image_grid([w[0] for w in wrong], [f"true {t}, said {p}\n{c:.0%} sure" for _, t, p, c in wrong],
+                       title=f"the {len(wrong)} most confident of {total} mistakes (true label, prediction, confidence)")
+
+
+def show_confusion(model, loader, device):
+    """Which digits a model takes for which: the confusion matrix of its mistakes (the diagonal, the
+    right answers, left blank) with each digit's errors in all beside its row."""
+    import matplotlib.pyplot as plt
+    _, labels, preds, _ = predictions(model, loader, device)
+    counts = confusion_matrix(labels, preds)
+    errors = counts.clone()
+    errors.fill_diagonal_(0)
+    fig, ax = plt.subplots(figsize=(6.2, 5))
+    ax.imshow(errors.numpy(), cmap="Reds")
+    for t in range(10):
+        for p in range(10):
+            if t != p and errors[t, p]:
+                ax.text(p, t, int(errors[t, p]), ha="center", va="center", fontsize=8,
+                        color="white" if errors[t, p] > errors.max() / 2 else "black")
+        ax.text(10.1, t, f"{int(errors[t].sum())} of {int(counts[t].sum())}", va="center", fontsize=8)
+    ax.set_xticks(range(10)), ax.set_yticks(range(10))
+    ax.set(xlabel="predicted", ylabel="true", title=f"mistakes by class: {int(errors.sum())} in all (right: per true digit)")
+    ax.title.set_fontsize(10)
+    fig.tight_layout()
+    return fig
 
 
 def show(fig):
