@@ -374,33 +374,44 @@ def evaluate_weights(model_cls, path, root=None, device=None, subset: int | None
 # Plots
 # ----------------------------------------------------------------------------
 def plot_history(history: dict, title: str = ""):
-    """Loss and accuracy per epoch, train and evaluation split, and the learning rate each epoch
-    started at (a schedule that steps per batch moves it within the epoch too)."""
+    """Loss and accuracy per epoch, train and evaluation split, and, where a schedule moves it, the
+    learning rate each epoch started at (one that steps per batch moves it within the epoch too).
+    The accuracy axis leaves out epoch 1 when showing it would squash the others, and says so."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     split = "test" if "test_acc" in history else "val"
     epochs = range(1, len(history["train_acc"]) + 1)
     averaged = f"raw_{split}_acc" in history   # a WeightAverage run: show the trained weights too
-    fig, (ax_loss, ax_acc, ax_lr) = plt.subplots(1, 3, figsize=(14, 3.8), gridspec_kw={"width_ratios": [1, 1, 0.7]})
+    scheduled = len(set(history["lr"])) > 1
+    widths = [1, 1, 0.7] if scheduled else [1, 1]
+    fig, axes = plt.subplots(1, len(widths), figsize=(14 if scheduled else 11, 3.8), gridspec_kw={"width_ratios": widths})
+    ax_loss, ax_acc = axes[:2]
     for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
-        ax.plot(epochs, history[f"train_{metric}"], "o-", label="train")
+        ax.plot(epochs, history[f"train_{metric}"], "o-", label="train (running, during the epoch)")
         ax.plot(epochs, history[f"{split}_{metric}"], "o-", label=f"{split}, weight average" if averaged else split)
         if metric == "acc" and averaged:
             ax.plot(epochs, history[f"raw_{split}_acc"], ".--", label=f"{split}, trained weights")
         if metric == "acc":
             ax.axhline(TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"target {TARGET_ACC}%")
-        ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy (%)" if metric == "acc" else "loss")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    later = history["train_acc"][1:] + history[f"{split}_acc"][1:]   # epoch 1 would squash the rest
-    if later:
-        ax_acc.set_ylim(min(later) - 0.3, max(max(later), TARGET_ACC) + 0.2)
+    first = [history["train_acc"][0], history[f"{split}_acc"][0]]
+    later = history["train_acc"][1:] + history[f"{split}_acc"][1:]
+    if later and min(first) < min(later) - 1.0:        # epoch 1 far below: it would squash the rest
+        low = min(later) - 0.3
+        ax_acc.set_ylim(low, max(max(later), TARGET_ACC) + 0.2)
+        cut = [f"{name} {v:.2f}%" for name, v in (("train", first[0]), (split, first[1])) if v < low]
+        ax_acc.set_title("epoch 1 below the axis: " + ", ".join(cut), fontsize=9)
     ax_loss.set_yscale("log")
-    ax_lr.plot(epochs, history["lr"], "o-", color="tab:purple")
-    ax_lr.set_xlabel("epoch")
-    ax_lr.set_ylabel("learning rate at the epoch's start")
-    ax_lr.set_ylim(bottom=0)
-    ax_lr.grid(alpha=0.3)
+    if scheduled:
+        axes[2].plot(epochs, history["lr"], "o-", color="tab:purple")
+        axes[2].set_ylabel("learning rate at the epoch's start")
+        axes[2].set_ylim(bottom=0)
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    ax_loss.legend(fontsize=8)
+    ax_acc.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

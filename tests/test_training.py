@@ -184,3 +184,18 @@ def test_the_errors_a_learner_looks_at():
     matplotlib.use("Agg")
     utils.show_confusion(Fixed(logits), loader, "cpu")
     utils.show_misclassified(Fixed(logits), loader, "cpu")
+
+
+def test_history_plot_shows_the_rate_only_where_it_changes_and_says_what_it_cuts():
+    import matplotlib
+    matplotlib.use("Agg")
+    history = {"train_acc": [80.0, 98.0, 98.5], "test_acc": [95.0, 98.8, 99.0], "train_loss": [0.5, 0.1, 0.05],
+               "test_loss": [0.2, 0.05, 0.04], "lr": [0.01, 0.01, 0.01], "seconds": [1, 1, 1]}
+    fig = utils.plot_history(history)
+    assert len(fig.axes) == 2                                      # a constant rate: no rate panel
+    assert fig.axes[1].get_title() == "epoch 1 below the axis: train 80.00%, test 95.00%"
+    assert all(float(t).is_integer() for t in fig.axes[1].get_xticks())
+    fig = utils.plot_history(dict(history, lr=[0.004, 0.1, 0.01]))
+    assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "learning rate at the epoch's start"
+    fig = utils.plot_history(dict(history, train_acc=[97.9, 98.0, 98.5], test_acc=[98.5, 98.8, 99.0]))
+    assert fig.axes[1].get_title() == ""                           # nothing cut: every epoch shown
