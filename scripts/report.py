@@ -134,11 +134,29 @@ def results_cell(nb):
     return next((c for c in nb.cells if "results" in c.metadata.get("tags", [])), None)
 
 
+PICTURE = re.compile(r"\]\(results/([\w.-]+\.png)\)")
+
+
+def results_cell_content(record: dict) -> tuple[str, dict]:
+    """The Results cell's markdown and its attachments: each picture of results/ travels inside the
+    notebook (an attachment), so that it renders wherever the notebook is opened (Colab, a viewer,
+    nbconvert), not only in a checkout."""
+    import base64
+    source = results_markdown(record)
+    names = PICTURE.findall(source)
+    attachments = {name: {"image/png": base64.b64encode((RESULTS / name).read_bytes()).decode()} for name in names}
+    return PICTURE.sub(r"](attachment:\1)", source), attachments
+
+
 def fill_results_cell(nb, record: dict) -> None:
     cell = results_cell(nb)
     if cell is None:
         raise ValueError("notebook has no markdown cell tagged 'results'")
-    cell.source = results_markdown(record)
+    cell.source, attachments = results_cell_content(record)
+    if attachments:
+        cell.attachments = attachments
+    else:
+        cell.pop("attachments", None)
 
 
 def steps_table() -> str:
@@ -525,12 +543,12 @@ def update_notebooks(repo: str | None = None) -> None:
         if record is None:
             continue
         nb = nbformat.read(path, as_version=4)
-        before = [c.source for c in nb.cells]
+        before = [(c.source, c.get("attachments")) for c in nb.cells]
         fill_results_cell(nb, record)
         if repo:
             for cell in nb.cells:
                 cell.source = fill_colab_links(cell.source, repo)
-        if [c.source for c in nb.cells] != before:
+        if [(c.source, c.get("attachments")) for c in nb.cells] != before:
             nbformat.write(nb, path)
 
 

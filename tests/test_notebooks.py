@@ -86,7 +86,10 @@ def test_results_file_matches_the_model(n):
 def test_results_cell_is_this_runs(n):
     cell = report.results_cell(notebook(n))
     record = utils.load_results(utils.results_path(n))
-    assert cell.source == report.results_markdown(record), "run python scripts/run.py --report"
+    source, attachments = report.results_cell_content(record)
+    assert cell.source == source, "run python scripts/run.py --report"
+    assert cell.get("attachments", {}) == attachments            # each picture inside the notebook, as it is now
+    assert "](results/" not in cell.source
     s = utils.summarize(record)
     assert f"**{s['params']:,}**" in cell.source and f"**{s['best_eval']:.2f}%**" in cell.source
 
