@@ -355,9 +355,13 @@ def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
 # ----------------------------------------------------------------------------
 # Results
 # ----------------------------------------------------------------------------
-def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, graph=None, **recipe) -> dict:
-    """results/S7_Model_<notebook>.json (the recipe, the model's size, the history) and its weights
-    (.pt), for the runner and the README; returns the record."""
+def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, graph=None, fit=None,
+             **recipe) -> dict:
+    """results/S7_Model_<notebook>.json (the recipe, the model's size, the history, and `fit`, the
+    (loss, accuracy) of training_fit) and its weights (.pt), for the runner and the README; returns
+    the record."""
+    if fit is not None:
+        recipe.update(clean_train_loss=round(fit[0], 6), clean_train_acc=round(fit[1], 6))
     return write_run(out_dir, notebook, model, history, device, count_params(model), count_macs(model),
                      graph, **recipe)
 

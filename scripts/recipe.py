@@ -125,20 +125,14 @@ class Recipe:
             self.history.add(epoch, lr, train_loss, train_acc, test_loss, test_acc, seconds, trained_acc)
         return self.history
 
-    def fit_figures(self) -> dict:
-        """The final model's fit on the clean training images (utils.training_fit), where the loader
-        holds them as tensors (the project's loaders; a public solution's own DataLoader does not)."""
-        if not hasattr(self.loaders.train, "images"):
-            return {}
-        loss, acc = utils.training_fit(self.final_model, self.loaders.train, self.device)
-        return dict(clean_train_loss=round(loss, 6), clean_train_acc=round(acc, 6))
-
     def save(self, out_dir, **extra) -> dict:
         """<out_dir>/S7_Model_<notebook>.json and its weights (.pt): the final model's, with its fit on
-        the clean training images; `extra`: more fields for the record."""
+        the clean training images where the loader holds them as tensors (the project's loaders; a
+        public solution's own DataLoader does not); `extra`: more fields for the record."""
+        fit = (utils.training_fit(self.final_model, self.loaders.train, self.device)
+               if hasattr(self.loaders.train, "images") else None)
         self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, self.device,
-                                     self.graph, data_path=self.data_path, **self.recipe, **self.fit_figures(),
-                                     **extra)
+                                     self.graph, fit=fit, data_path=self.data_path, **self.recipe, **extra)
         return self.record
 
 
