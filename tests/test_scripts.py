@@ -67,6 +67,9 @@ def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
     c = public.run("public6128", seed=3, root=real_root, out=tmp_path, quick=True)
     assert c["optimizer"] == {"name": "Adam", "lr": 0.01} and c["lr_schedule"]["name"] == "StepLR"
     assert "sunpau" in c["source"] and c["recipe"] == "public6128"
+    d = public.run("public3762", seed=3, root=real_root, out=tmp_path, quick=True)     # albumentations 1.x's path
+    assert d["trained_momentum"] == 0.95 and d["albumentations"].startswith("1.") and d["batch_size"] == 32
+    assert d["lr_schedule"]["unstepped"] == {"max_lr": 0.1, "anneal_strategy": "linear"}
 
 
 def test_public_rerun_repeats_its_committed_first_epoch(real_root, assert_repeats):
