@@ -57,7 +57,7 @@ def results_markdown(record: dict) -> str:
         f"(this notebook's run, seed {record['seed']}).*",
         "",
         f"- Parameters: **{s['params']:,}** ({s['macs']:,} multiply-adds per image)",
-        f"- Best train accuracy: **{s['best_train']:.2f}%**",
+        f"- Best running train accuracy (measured during each epoch): **{s['best_train']:.2f}%**",
         f"- Best {s['split']} accuracy: **{s['best_eval']:.2f}%**",
         f"- {s['split'].capitalize()} accuracy of the last 3 epochs: **{pct(s['last'])}** (%)",
         f"- Epochs: {s['epochs']}, {s['sec_per_epoch']:.1f} s per epoch on {record['device']}",
@@ -187,9 +187,9 @@ def paired(before: dict, after: dict) -> str:
     seeds = sorted(set(before) & set(after))
     higher = sum(after[s] > before[s] for s in seeds)
     if len(seeds) > 1 and higher == len(seeds):
-        return f"higher at every one of the {len(seeds)} seeds"
+        return f"higher at all {len(seeds)} seeds"
     if len(seeds) > 1 and all(after[s] < before[s] for s in seeds):
-        return f"lower at every one of the {len(seeds)} seeds"
+        return f"lower at all {len(seeds)} seeds"
     return f"higher at {higher} of {len(seeds)} seeds"
 
 
@@ -205,7 +205,7 @@ def gain(before: dict, after: dict) -> float:
 
 
 def gain_words(before: dict, after: dict) -> str:
-    """'+0.21 points, higher at every one of the 5 seeds: larger than ...': the mean's move, the seeds
+    """'+0.21 points, higher at all 5 seeds: larger than ...': the mean's move, the seeds
     paired by number, the verdict."""
     return f"{gain(before, after):+.2f} points, {paired(before, after)}: {spread_verdict(before, after)}"
 
@@ -293,8 +293,9 @@ def fidelity_table() -> str:
         check = fidelity(p, public_reruns(p["rerun"])) if p.get("rerun") else None
         if check is None:
             continue
-        cells = [f"{a['published']:.2f}; {a['low']:.2f}-{a['high']:.2f}" + ("" if a["inside"] else " **outside**")
-                 for a in check["accuracy"]]
+        cells = [f"{a['published']:.2f}; {a['low']:.2f}-{a['high']:.2f}"
+                 + ("" if a["low"] <= a["published"] <= a["high"] else " (inside the 0.3 widening)" if a["inside"]
+                    else " **outside**") for a in check["accuracy"]]
         cells[-1] = f"{check['accuracy'][-1]['epoch']}: {cells[-1]}"
         if check["rates"] is None:
             rates = "not logged"
@@ -406,23 +407,25 @@ def compute_fit(root=None, force: bool = False) -> list[int]:
 
 
 def fit_lines(record: dict) -> list[str]:
-    """The Results cell's lines on the fit: the kept weights on the clean training images beside the
-    test accuracy, and why the running train accuracy differs where dropout or augmentation is on."""
+    """The Results cell's lines on the fit: the weights the run keeps, scored on the clean training
+    images the way the test set is scored, beside the test accuracy; and why the running train
+    accuracy printed during training differs."""
     if not all(k in record for k in FIT_KEYS):
         return []
     s = utils.summarize(record)
     h = record["history"]
-    lines = [f"- The fit, the kept weights on the 60,000 training images in eval mode without augmentation: "
-             f"train accuracy **{record['clean_train_acc']:.2f}%** (loss {record['clean_train_loss']:.4f}) against "
-             f"{s['split']} **{h[s['split'] + '_acc'][-1]:.2f}%** at the last epoch; the running train accuracy of "
-             f"that epoch was {h['train_acc'][-1]:.2f}%"]
+    averaged = "raw_test_acc" in h or "raw_val_acc" in h
     default = inspect.signature(getattr(models, record["model"])).parameters.get("dropout")
     dropout = (record.get("model_kwargs") or {}).get("dropout", default.default if default else 0.0)
     on = [name for name, used in (("dropout", dropout), ("augmentation", record["augment"])) if used]
-    if on:
-        lines.append(f"- Why the running figure reads lower: it is measured during the epoch, with {' and '.join(on)} "
-                     f"on and the weights still moving; the fit above is what to compare with the test accuracy")
-    return lines
+    why = ("while the weights still change" + (f", with {' and '.join(on)} on" if on else "")
+           + (", and for the trained weights, not their average" if averaged else ""))
+    return [f"- The fit: the weights this run keeps{' (the weight average)' if averaged else ''}, scored like the "
+            f"{s['split']} set (eval mode) on the 60,000 training images without augmentation, get "
+            f"**{record['clean_train_acc']:.2f}%** right (loss {record['clean_train_loss']:.4f}), against "
+            f"**{h[s['split'] + '_acc'][-1]:.2f}%** on the {s['split']} set at the last epoch. Compare these two to tell "
+            f"over- from under-fitting; the running train accuracy of the last epoch, {h['train_acc'][-1]:.2f}%, "
+            f"was measured during the epoch, {why}."]
 
 
 PATHS = (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),

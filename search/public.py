@@ -296,7 +296,8 @@ def run(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     seeded = build(name, seed, root, quick)
     seeded.fit()
     versions = {package: importlib.metadata.version(package) for package in RECIPES[name].get("packages", [])}
-    # the momentum the optimizer trained with, read back from it (a scheduler can set it: public3762)
+    # the optimizer's momentum at the end, read back from it: what public3762 trained with throughout (an
+    # unstepped OneCycleLR set it); under a stepped OneCycleLR (public4968) it is only the last batch's
     momentum = seeded.optimizer.param_groups[0].get("momentum", seeded.optimizer.param_groups[0].get("betas"))
     return save_as(seeded, Path(out) / f"{name}_seed{seed}.json", recipe=name, source=RECIPES[name]["source"],
                    deviations=RECIPES[name]["deviations"], trained_momentum=momentum, **versions)

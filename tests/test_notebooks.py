@@ -286,5 +286,5 @@ def test_the_fit_is_the_kept_weights_on_the_clean_training_images(real_root):
     for n in NOTEBOOKS:
         r = utils.load_results(utils.results_path(n))
         cell = report.results_cell(notebook(n)).source
-        assert f"train accuracy **{r['clean_train_acc']:.2f}%** (loss {r['clean_train_loss']:.4f})" in cell
-        assert ("Why the running figure reads lower" in cell) == (n >= 4)
+        assert f"get **{r['clean_train_acc']:.2f}%** right (loss {r['clean_train_loss']:.4f})" in cell
+        assert ("with dropout" in cell or "with augmentation" in cell) == (n >= 4)

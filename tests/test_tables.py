@@ -105,8 +105,8 @@ def gain_words(before: dict, after: dict) -> str:
     seeds = sorted(set(before) & set(after))
     higher = [after[s] > before[s] for s in seeds]
     lower = [after[s] < before[s] for s in seeds]
-    count = (f"higher at every one of the {len(seeds)} seeds" if all(higher) else
-             f"lower at every one of the {len(seeds)} seeds" if all(lower) else f"higher at {sum(higher)} of {len(seeds)} seeds")
+    count = (f"higher at all {len(seeds)} seeds" if all(higher) else
+             f"lower at all {len(seeds)} seeds" if all(lower) else f"higher at {sum(higher)} of {len(seeds)} seeds")
     apart = min(after.values()) > max(before.values()) or max(after.values()) < min(before.values())
     verdict = "larger than the seed spread (the ranges do not overlap)" if apart else "within the seed spread"
     return f"{round(gain, 2) + 0.0:+.2f} points, {count}: {verdict}"
