@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "search"))   # tuning_report: TUNING.md's tables
 
 import models  # noqa: E402
 import utils   # noqa: E402
-from plots import plot_ablation, plot_accuracy, plot_frontier  # noqa: E402
-from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, ablation_records, fidelity, ladder_trained, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
+from plots import LADDER_PLOTS, plot_ablation, plot_accuracy, plot_frontier  # noqa: E402
+from runs import (FIDELITY_MARGIN, NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, ablation_records, fidelity, ladder_trained, load_notebook, mean, pct, pooled_last, public_reruns,  # noqa: E402
                   public_solutions, recipe_change, round_label, seed_means, seed_records, seed_table, size_groups,
                   study_records, summarize, tested_picks)
 from s7.records import TARGET  # noqa: E402
@@ -66,11 +66,9 @@ def results_markdown(record: dict) -> str:
 
 
 LADDER_TITLES = {
-    "step6": ("Step 6's changes, one at a time", "each row adds one change to the row above", "results/ablation.png"),
-    "step6_without": ("Step 6's changes, taken away one at a time", "each row undoes one of Model6's changes",
-                      "results/ablation_without.png"),
-    "step4": ("Step 4's changes, one at a time", "each row adds one change to the row above, from step 3's recipe",
-              "results/ablation_step4.png"),
+    "step6": ("Step 6's changes, one at a time", "each row adds one change to the row above"),
+    "step6_without": ("Step 6's changes, taken away one at a time", "each row undoes one of Model6's changes"),
+    "step4": ("Step 4's changes, one at a time", "each row adds one change to the row above, from step 3's recipe"),
 }
 
 
@@ -78,7 +76,8 @@ def ladder_lines(ladder: str) -> list[str]:
     """A Results cell's table of a one-change-at-a-time ladder and its plot (once it has runs)."""
     if ladder != "step6" and not ladder_trained(ladder):
         return []
-    title, how, plot = LADDER_TITLES[ladder]
+    title, how = LADDER_TITLES[ladder]
+    plot = LADDER_PLOTS[ladder][0].relative_to(ROOT)      # where plots.plot_ablation writes it
     return ["", f"**{title}** ({how}; seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "",
             ablation_table(ladder), "", f"![{title}]({plot})"]
 
@@ -227,8 +226,7 @@ def ablation_table(ladder: str = "step6") -> str:
     each network's cost (multiply-adds, seconds per epoch)."""
     against_first = ladder == "step6_without"
     costs = ladder == "step4"
-    head = {"step6": "Change (each row adds one to the row above)", "step4": "Change (each row adds one to the row above)",
-            "step6_without": "Change (each row undoes one of Model6's)"}[ladder]
+    head = "Change (each row undoes one of Model6's)" if against_first else "Change (each row adds one to the row above)"
     rows = [f"| {head} | Params | " + ("MACs/img | s/epoch | " if costs else "") + "Mean of last 3, seeds 1-5 | "
             "Range of seed means | Seeds meeting the target | " + ("Against Model6" if against_first else
                                                                     "Gain over the row above") + " |",
@@ -237,7 +235,8 @@ def ablation_table(ladder: str = "step6") -> str:
     for row, records in ablation_records(ladder):
         if not records:
             rows.append(f"| {row['change']} | not run yet | " + ("| | " if costs else "") + "| | | |")
-            before = None if not against_first else before
+            if not against_first:
+                before = None
             continue
         means = {r["seed"]: mean(summarize(r)["last"]) for r in records}
         seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
@@ -294,7 +293,7 @@ def fidelity_table() -> str:
         if check is None:
             continue
         cells = [f"{a['published']:.2f}; {a['low']:.2f}-{a['high']:.2f}"
-                 + ("" if a["low"] <= a["published"] <= a["high"] else " (inside the 0.3 widening)" if a["inside"]
+                 + ("" if a["low"] <= a["published"] <= a["high"] else f" (inside the {FIDELITY_MARGIN} widening)" if a["inside"]
                     else " **outside**") for a in check["accuracy"]]
         cells[-1] = f"{check['accuracy'][-1]['epoch']}: {cells[-1]}"
         if check["rates"] is None:
@@ -390,14 +389,14 @@ def compute_fit(root=None, force: bool = False) -> list[int]:
     """Each published run's fit on the clean training images, from its committed weights (no
     retraining; the history is untouched), written into results/S7_Model_N.json where missing (or
     always, with force). Returns the notebooks it computed."""
-    done = []
+    done, data = [], None
     for notebook in NOTEBOOKS:
         path, weights = utils.results_path(notebook, RESULTS), utils.results_path(notebook, RESULTS, ".pt")
         record = load_notebook(notebook)
         if record is None or not weights.exists() or (not force and all(k in record for k in FIT_KEYS)):
             continue
         model = utils.load_model(getattr(models, record["model"]), weights)
-        x, y = utils.load_mnist_tensors(True, root)
+        x, y = data = data or utils.load_mnist_tensors(True, root)     # read once, only when a file needs it
         loader = utils.TensorLoader(x[:len(x) - record["holdout"]], y[:len(y) - record["holdout"]], 2000)
         loss, acc = utils.training_fit(model, loader, "cpu")
         record.update(clean_train_loss=round(loss, 6), clean_train_acc=round(acc, 6))
