@@ -339,7 +339,7 @@ def deviation_lines() -> list[str]:
             said = sorted({r.get("deviations", "not recorded") for r in records})
             versions = sorted({r["albumentations"] for r in records if "albumentations" in r})
             lines.append(f"- `{name}` ({records[0]['params']:,} parameters, {len(records)} seeds): {'; '.join(said)}"
-                         + (f"; run with albumentations {', '.join(versions)}" if versions else "") + ".")
+                         + (f"; albumentations installed when it ran: {', '.join(versions)}" if versions else "") + ".")
     return lines
 
 
