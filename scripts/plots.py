@@ -32,7 +32,7 @@ def plot_ablation(ladder: str = "step6", path=None) -> Path | None:
         return None
     default_path, title = LADDER_PLOTS[ladder]
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = plt.subplots(figsize=(8, 4.2))
     for x, (row, records) in enumerate(rows):
         worst = [min(summarize(r)["last"]) for r in records]
         ax.plot([x + 0.08 * (i - (len(worst) - 1) / 2) for i in range(len(worst))], worst, "o", color="C0", ms=4,
@@ -44,8 +44,8 @@ def plot_ablation(ladder: str = "step6", path=None) -> Path | None:
     ax.set(ylabel="test accuracy (%)", title=f"{title} (seeds 1-5)")
     ax.title.set_fontsize(10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    fig.legend(fontsize=7, loc="lower center", ncol=3)      # below the axes: it hides no point
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     path = path or default_path
     fig.savefig(path, dpi=110)
     plt.close(fig)

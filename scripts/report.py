@@ -72,14 +72,22 @@ LADDER_TITLES = {
 }
 
 
+LADDER_NOTES = {
+    "step4": "Seconds per epoch: the mean over a row's runs. The middle rows were trained one after another on one "
+             "CPU; the first and last rows are the seed studies' runs, trained at other times (not every file names "
+             "its CPU), so their seconds compare only roughly.",
+}
+
+
 def ladder_lines(ladder: str) -> list[str]:
     """A Results cell's table of a one-change-at-a-time ladder and its plot (once it has runs)."""
     if ladder != "step6" and not ladder_trained(ladder):
         return []
     title, how = LADDER_TITLES[ladder]
     plot = LADDER_PLOTS[ladder][0].relative_to(ROOT)      # where plots.plot_ablation writes it
+    note = ["", LADDER_NOTES[ladder]] if ladder in LADDER_NOTES else []
     return ["", f"**{title}** ({how}; seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "",
-            ablation_table(ladder), "", f"![{title}]({plot})"]
+            ablation_table(ladder)] + note + ["", f"![{title}]({plot})"]
 
 
 def ladder_block(ladder: str) -> str:

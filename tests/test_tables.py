@@ -136,7 +136,7 @@ def ran_as(record: dict, row: dict) -> None:
     import inspect
     import ablation
     import models
-    widths = inspect.signature(ablation.model_class(record["model"])).parameters["widths"].default
+    widths = getattr(inspect.signature(ablation.model_class(record["model"])).parameters.get("widths"), "default", None)
     dropout = (record.get("model_kwargs") or {}).get("dropout", 0.05 if record["model"] in ("Model4", "Model5") else 0.0)
     widths = (record.get("model_kwargs") or {}).get("widths", widths)
     schedule, optimizer = record["lr_schedule"], record["optimizer"]
