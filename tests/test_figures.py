@@ -196,3 +196,23 @@ def test_the_number_test_rejects_every_nudged_figure():
     assert not escaped, "nudges accepted by a source that does not hold the original:\n" + "\n".join(escaped)
     print(f"{len(landed)} of {total} nudges land on another value of the same source:\n" + "\n".join(landed))
     assert len(landed) < total / 4, "\n".join(landed)
+
+
+ANALYSIS_WORDS = {6: 250}          # every other notebook: at most 150
+INNER_WORDS = ("gain lines", "choose nothing", "chooses nothing", "throw-away", "pass once", "seed table")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_each_analysis_is_a_short_judgement_not_a_copy_of_its_results(n):
+    """3-6 sentences within the word limit, at most two figures repeated from the Results cell (small
+    whole numbers and counts aside: see checked), and none of the project's inner words."""
+    body = "\n".join(line for line in prose(n)["analysis"].splitlines() if not line.startswith("#"))
+    assert len(body.split()) <= ANALYSIS_WORDS.get(n, 150), f"notebook {n}: {len(body.split())} words"
+    assert 3 <= len(sentences(body)) <= 6, f"notebook {n}: {len(sentences(body))} sentences"
+    repeated = {f.replace(",", "") for _, f in items(body) if " of " not in f} & sources(n)["results"]["strings"]
+    assert len(repeated) <= 2, f"notebook {n} repeats its Results cell: {sorted(repeated)}"
+    assert not [w for w in INNER_WORDS if w in body.lower()]
