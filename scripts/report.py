@@ -223,9 +223,12 @@ def gain_line(notebook: int) -> str | None:
     before, after = seed_means(notebook - 1), seed_means(notebook)
     if len(before) < 2 or len(after) < 2:
         return None
+    verdict = spread_verdict(before, after)
+    if verdict == "within the seed spread":      # the why, for a reader of a notebook who has not seen README's rule
+        verdict += " (the ranges overlap or touch)"
     return (f"Step {notebook} vs {notebook - 1}: {gain(before, after):+.2f} points, {paired(before, after)} "
             f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
-            f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {spread_verdict(before, after)}.")
+            f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {verdict}.")
 
 
 def ablation_table(ladder: str = "step6") -> str:
@@ -248,7 +251,8 @@ def ablation_table(ladder: str = "step6") -> str:
             continue
         means = {r["seed"]: mean(summarize(r)["last"]) for r in records}
         seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
-        step = gain_words(before, means) if before and len(before) > 1 and len(means) > 1 else ""
+        paired_before = {seed: m for seed, m in (before or {}).items() if seed in means}   # at the row's own seeds
+        step = gain_words(paired_before, means) if len(paired_before) > 1 and len(means) > 1 else ""
         cost = (f"{records[0]['macs']:,} | {mean([summarize(r)['sec_per_epoch'] for r in records]):.1f} | "
                 if costs else "")
         rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {cost}{mean(pooled_last(records)):.2f} | "

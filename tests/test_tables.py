@@ -123,6 +123,7 @@ def test_gain_lines_are_recomputed_from_the_seed_studies(n):
     amount, _, verdict = words.partition(": ")
     ranges = (f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
               f"{min(after.values()):.2f}-{max(after.values()):.2f}%)")
+    verdict += "" if "do not overlap" in verdict else " (the ranges overlap or touch)"
     line = f"Step {n} vs {n - 1}: {amount} {ranges}: {verdict}."
     assert line in (ROOT / "README.md").read_text()
     cells = json.loads((ROOT / f"S7_Model_{n}.ipynb").read_text())["cells"]
@@ -242,8 +243,8 @@ def test_the_other_ladders_are_recomputed_from_their_files(ladder):
             seconds = sum(sum(r["history"]["seconds"]) / len(r["history"]["seconds"]) for r in records) / len(records)
             assert f"| {records[0]['macs']:,} | {seconds:.1f} |" in line
         reference = first if ladder == "step6_without" else before
-        if reference:
-            assert gain_words(reference, means) in line
+        if reference:       # a row short of seeds is compared at its own seeds
+            assert gain_words({s: m for s, m in reference.items() if s in means}, means) in line
         first, before = first or means, means
 
 
