@@ -200,11 +200,12 @@ def paired(before: dict, after: dict) -> str:
     return f"higher at {higher} of {len(seeds)} seeds"
 
 
-def spread_verdict(before: dict, after: dict) -> str:
-    """Whether the seed means moved further than their spread: the words every gain line uses."""
+def spread_verdict(before: dict, after: dict, why: bool = False) -> str:
+    """Whether the seed means moved further than their spread: the words every gain line uses; `why`
+    adds the reason to 'within' too, for a reader of a notebook who has not seen README's rule."""
     if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
         return "larger than the seed spread (the ranges do not overlap)"
-    return "within the seed spread"
+    return "within the seed spread" + (" (the ranges overlap or touch)" if why else "")
 
 
 def gain(before: dict, after: dict) -> float:
@@ -223,12 +224,9 @@ def gain_line(notebook: int) -> str | None:
     before, after = seed_means(notebook - 1), seed_means(notebook)
     if len(before) < 2 or len(after) < 2:
         return None
-    verdict = spread_verdict(before, after)
-    if verdict == "within the seed spread":      # the why, for a reader of a notebook who has not seen README's rule
-        verdict += " (the ranges overlap or touch)"
     return (f"Step {notebook} vs {notebook - 1}: {gain(before, after):+.2f} points, {paired(before, after)} "
             f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
-            f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {verdict}.")
+            f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {spread_verdict(before, after, why=True)}.")
 
 
 def ablation_table(ladder: str = "step6") -> str:
