@@ -1,9 +1,9 @@
-"""What the six notebooks share, in the order a run uses it: data -> seeding and device -> train and
-test -> the weight average -> model report -> results -> plots.
+"""What the six notebooks call, in the order a run uses it: seeding and device -> data -> the model
+report -> train and test (and step 6's weight average) -> the fit and the saved run -> plots -> the errors.
 
-This is the file to read beside a notebook. The machinery a learner need not read lives in s7/:
-the IDX file checks, the augmentation op, the CUDA graphs, results files, robustness and your own
-digit. The names a notebook uses from there are imported here.
+This is the file to read beside a notebook. What a learner need not read lives in the package s7/:
+the IDX file checks, the augmentation op, the CUDA graphs, results files, your own digit, and the
+studies and reports behind the tables. The names a notebook uses from there are imported here.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import math
 import os
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -20,15 +19,46 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from s7.augment import draw_affine, random_affine
-from s7.data_checks import MNISTDataError, data_root, ensure_mnist  # noqa: F401
-from s7.digits import load_digit, predict_digit, show_predictions  # noqa: F401
-from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401
+from s7.data_checks import ensure_mnist
+from s7.digits import predict_digit, show_predictions  # noqa: F401  (notebook 6)
+from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401  (cuda_graph: every notebook's setup cell)
+from s7.pil_loader import torchvision_augment  # noqa: F401  (notebook 5)
 from s7.pixels import normalise
-from s7.records import (RESULTS_DIR, TARGET, TARGET_ACC, History, cpu_name, load_model, load_results,  # noqa: F401
-                        meets_target, results_path, summarize, target_line, write_run)
+from s7.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
+from s7.records import TARGET_ACC, History, load_model, meets_target, summarize, target_line, write_run  # noqa: F401  (History, target_line: every notebook; meets_target, summarize: notebook 6)
 
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"   # digits drawn for the project
 QUICK_TRAIN, QUICK_EVAL = 5000, 1000                        # smoke mode: this many images
+EVAL_BATCH = 2000                                           # images per evaluation batch (no gradients: large)
+
+
+# ----------------------------------------------------------------------------
+# Seeding and device
+# ----------------------------------------------------------------------------
+def seed_everything(seed: int) -> None:
+    """Seed Python and torch (CPU and CUDA); a seeded CPU run then repeats bit for bit."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """CUDA, then Apple MPS, then CPU (or `prefer` if given)."""
+    if prefer:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_threads() -> int:
+    """One intra-op thread per core the process may use (torch's default can count SMT siblings)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    return n
 
 
 # ----------------------------------------------------------------------------
@@ -86,185 +116,27 @@ class Loaders:
 
 
 def get_loaders(batch_size: int = 128, augment: dict | None = None, holdout: int = 0, device="cpu",
-                seed: int = 1, root=None, quick: bool = False, fast: bool = True, download: bool = True,
-                train_subset: int | None = None, eval_subset: int | None = None,
-                eval_batch_size: int = 2000) -> Loaders:
+                seed: int = 1, root=None, quick: bool = False) -> Loaders:
     """Train and evaluation loaders.
 
     holdout > 0 keeps the last `holdout` training images out of training and evaluates on them
     (for choosing recipes without looking at the test set). quick: the first 5,000 training and
-    1,000 evaluation images (smoke runs; *_subset choose other sizes). fast=False gives the
-    torchvision Dataset + DataLoader + PIL path instead (s7/pil_loader.py, for comparison).
+    1,000 evaluation images (smoke runs).
     """
-    if quick:
-        train_subset, eval_subset = train_subset or QUICK_TRAIN, eval_subset or QUICK_EVAL
-    train_x, train_y = load_mnist_tensors(True, root, download)
+    train_x, train_y = load_mnist_tensors(True, root)
     if holdout:
         eval_x, eval_y = train_x[-holdout:], train_y[-holdout:]
         train_x, train_y = train_x[:-holdout], train_y[:-holdout]
     else:
-        eval_x, eval_y = load_mnist_tensors(False, root, download)
-    train_x, train_y = train_x[:train_subset], train_y[:train_subset]
-    eval_x, eval_y = eval_x[:eval_subset], eval_y[:eval_subset]
-    split = "val" if holdout else "test"
-    if fast:
-        return Loaders(TensorLoader(train_x, train_y, batch_size, True, augment, device, seed),
-                       TensorLoader(eval_x, eval_y, eval_batch_size, device=device), split)
-    from s7.pil_loader import dataloader
-    return Loaders(dataloader(train_x, train_y, batch_size, True, augment, seed),
-                   dataloader(eval_x, eval_y, eval_batch_size, False, None, seed), split)
+        eval_x, eval_y = load_mnist_tensors(False, root)
+    if quick:
+        train_x, train_y, eval_x, eval_y = train_x[:QUICK_TRAIN], train_y[:QUICK_TRAIN], eval_x[:QUICK_EVAL], eval_y[:QUICK_EVAL]
+    return Loaders(TensorLoader(train_x, train_y, batch_size, shuffle=True, augment=augment, device=device, seed=seed),
+                   TensorLoader(eval_x, eval_y, EVAL_BATCH, device=device), "val" if holdout else "test")
 
 
 # ----------------------------------------------------------------------------
-# Seeding and device
-# ----------------------------------------------------------------------------
-def seed_everything(seed: int) -> None:
-    """Seed Python and torch (CPU and CUDA); a seeded CPU run then repeats bit for bit."""
-    random.seed(seed)
-    torch.manual_seed(seed)
-    torch.cuda.manual_seed_all(seed)
-    torch.backends.cudnn.deterministic = True
-    torch.backends.cudnn.benchmark = False
-
-
-def pick_device(prefer: str | None = None) -> torch.device:
-    """CUDA, then Apple MPS, then CPU (or `prefer` if given)."""
-    if prefer:
-        return torch.device(prefer)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def set_threads() -> int:
-    """One intra-op thread per core the process may use (torch's default can count SMT siblings)."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    torch.set_num_threads(n)
-    return n
-
-
-# ----------------------------------------------------------------------------
-# Training and testing
-# ----------------------------------------------------------------------------
-PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
-
-
-def steps_per_batch(scheduler) -> bool:
-    """Whether a scheduler is stepped after every batch (OneCycleLR, CyclicLR, or one that says so)."""
-    return isinstance(scheduler, PER_BATCH_SCHEDULERS) or getattr(scheduler, "per_batch", False)
-
-
-def train(model, loader, optimizer, device, scheduler=None, average=None, label_smoothing: float = 0.0,
-          max_grad_norm: float | None = None, graph=None, desc: str = "train"):
-    """One epoch of training. Returns (mean loss, accuracy in %) over its batches.
-
-    Per batch: zero the gradients, forward, loss, backward, optimizer step; then the weight
-    average's update (`average`, step 6) and the scheduler's step (`scheduler`: one that steps per
-    batch, such as OneCycleLR; step a per-epoch one in the epoch loop). Two options no notebook
-    uses, for the studies in search/: label_smoothing > 0 aims at 1 - e on the true class and e/10
-    on every class; max_grad_norm clips the gradients' total norm before the step (a public recipe's). `graph` (utils.cuda_graph(device), None on a CPU): on CUDA the same update,
-    captured once as a CUDA graph and replayed (s7/gpu.py; not with clipping).
-    Loss and accuracy add up on the device; the bar reads them (one host sync) every 20 batches.
-    """
-    if scheduler is not None and not steps_per_batch(scheduler):
-        raise TypeError(f"train() steps its scheduler after every batch: step a {type(scheduler).__name__} "
-                        f"once per epoch in the epoch loop instead")
-    model.train()
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), dtype=torch.long, device=device)
-    seen = 0
-    bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
-    for i, (x, y) in enumerate(bar):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        if graph is None or max_grad_norm is not None or not graph.ready(x, y, model, optimizer, average,
-                                                                         label_smoothing):
-            optimizer.zero_grad(set_to_none=True)
-            out = model(x)                             # log-probabilities (the models end in log_softmax)
-            # cross_entropy applies log_softmax again, which leaves log-probabilities as they are (their
-            # exponentials already sum to 1): this is nll_loss, the loss the course uses
-            loss = F.cross_entropy(out, y, label_smoothing=label_smoothing)
-            loss.backward()
-            if max_grad_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-            optimizer.step()
-            if average is not None:
-                average.update(model)
-        else:
-            out, loss = graph.replay(x, y)             # the lines above, as one replayed CUDA graph
-        if scheduler is not None:
-            scheduler.step()
-        loss_sum += loss.detach() * len(y)
-        correct += (out.argmax(1) == y).sum()
-        seen += len(y)
-        if (i + 1) % 20 == 0:
-            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}", acc=f"{100.0 * correct.item() / seen:.2f}%")
-    return loss_sum.item() / seen, 100.0 * correct.item() / seen
-
-
-@torch.inference_mode()
-def test(model, loader, device):
-    """Evaluate. Returns (mean loss, accuracy in %)."""
-    model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        out = model(x)
-        loss_sum += F.cross_entropy(out, y, reduction="sum").item()
-        correct += (out.argmax(1) == y).sum().item()
-        seen += len(y)
-    return loss_sum / seen, 100.0 * correct / seen
-
-
-def training_fit(model, train_loader, device, batch_size: int = 2000):
-    """How well the weights a run keeps fit the training set: (mean loss, accuracy in %) on every
-    training image, in eval mode and without augmentation. The running train accuracy train()
-    returns is measured during the epoch, with dropout and augmentation on and the weights still
-    moving, so with either of them it reads lower than this: compare this one with the test accuracy."""
-    images, labels = train_loader.images, train_loader.labels     # a TensorLoader's clean tensors
-    batches = ((images[i:i + batch_size], labels[i:i + batch_size]) for i in range(0, len(labels), batch_size))
-    return test(model, batches, device)
-
-
-# ----------------------------------------------------------------------------
-# The weight average (step 6)
-# ----------------------------------------------------------------------------
-class WeightAverage:
-    """An exponential moving average of a model's weights, updated after every optimizer step.
-
-    The average of weights is a different network from the one whose activations the BatchNorm
-    layers tracked, so before it is evaluated its BatchNorm statistics are measured afresh, on the
-    clean (un-augmented) training images: the images the test set resembles. Training itself is
-    untouched; only what is evaluated and kept changes.
-    """
-
-    def __init__(self, model: nn.Module, decay: float):
-        self.decay = decay
-        self.ema = torch.optim.swa_utils.AveragedModel(
-            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
-        self.model = None   # the last model evaluation_model() built
-
-    def update(self, model: nn.Module) -> None:
-        self.ema.update_parameters(model)
-
-    @torch.no_grad()
-    def evaluation_model(self, images: torch.Tensor, batch_size: int = 1000) -> nn.Module:
-        """A copy of the averaged network with BatchNorm statistics recomputed over `images`."""
-        model = copy.deepcopy(self.ema.module).eval()     # dropout off: it would skew the statistics
-        for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.reset_running_stats()
-                m.momentum = None            # the mean over the batches, not a running average
-                m.train()                    # only BatchNorm measures
-        for start in range(0, len(images), batch_size):
-            model(images[start:start + batch_size])
-        self.model = model.eval()
-        return self.model
-
-
-# ----------------------------------------------------------------------------
-# Model report
+# The model report
 # ----------------------------------------------------------------------------
 def count_params(model: nn.Module) -> int:
     """Trainable parameters."""
@@ -353,8 +225,117 @@ def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
 
 
 # ----------------------------------------------------------------------------
-# Results
+# Training and testing
 # ----------------------------------------------------------------------------
+PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
+
+
+def steps_per_batch(scheduler) -> bool:
+    """Whether a scheduler is stepped after every batch (OneCycleLR, CyclicLR, or one that says so)."""
+    return isinstance(scheduler, PER_BATCH_SCHEDULERS) or getattr(scheduler, "per_batch", False)
+
+
+def train(model, loader, optimizer, device, scheduler=None, average=None, graph=None, desc: str = "train"):
+    """One epoch of training. Returns (mean loss, accuracy in %) over its batches.
+
+    Per batch: zero the gradients, forward, loss, backward, optimizer step; then the weight
+    average's update (`average`, step 6) and the scheduler's step (`scheduler`: one that steps per
+    batch, such as OneCycleLR; step a per-epoch one in the epoch loop). `graph` (utils.cuda_graph(device),
+    None on a CPU): on CUDA the same update, captured once as a CUDA graph and replayed (s7/gpu.py).
+    Loss and accuracy add up on the device; the bar reads them (one host sync) every 20 batches.
+    """
+    if scheduler is not None and not steps_per_batch(scheduler):
+        raise TypeError(f"train() steps its scheduler after every batch: step a {type(scheduler).__name__} "
+                        f"once per epoch in the epoch loop instead")
+    model.train()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
+    for i, (x, y) in enumerate(bar):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if graph is None or not graph.ready(x, y, model, optimizer, average):
+            optimizer.zero_grad(set_to_none=True)
+            out = model(x)                             # log-probabilities (the models end in log_softmax)
+            # cross_entropy applies log_softmax again, which leaves log-probabilities as they are (their
+            # exponentials already sum to 1): this is nll_loss, the loss the course uses
+            loss = F.cross_entropy(out, y)
+            loss.backward()
+            optimizer.step()
+            if average is not None:
+                average.update(model)
+        else:
+            out, loss = graph.replay(x, y)             # the lines above, as one replayed CUDA graph
+        if scheduler is not None:
+            scheduler.step()
+        loss_sum += loss.detach() * len(y)
+        correct += (out.argmax(1) == y).sum()
+        seen += len(y)
+        if (i + 1) % 20 == 0:
+            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}", acc=f"{100.0 * correct.item() / seen:.2f}%")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+@torch.inference_mode()
+def test(model, loader, device):
+    """Evaluate. Returns (mean loss, accuracy in %)."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        out = model(x)
+        loss_sum += F.cross_entropy(out, y, reduction="sum").item()
+        correct += (out.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, 100.0 * correct / seen
+
+
+class WeightAverage:
+    """An exponential moving average of a model's weights, updated after every optimizer step.
+
+    The average of weights is a different network from the one whose activations the BatchNorm
+    layers tracked, so before it is evaluated its BatchNorm statistics are measured afresh, on the
+    clean (un-augmented) training images: the images the test set resembles. Training itself is
+    untouched; only what is evaluated and kept changes.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.ema = torch.optim.swa_utils.AveragedModel(
+            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
+        self.model = None   # the last model evaluation_model() built
+
+    def update(self, model: nn.Module) -> None:
+        self.ema.update_parameters(model)
+
+    @torch.no_grad()
+    def evaluation_model(self, images: torch.Tensor, batch_size: int = 1000) -> nn.Module:
+        """A copy of the averaged network with BatchNorm statistics recomputed over `images`."""
+        model = copy.deepcopy(self.ema.module).eval()     # dropout off: it would skew the statistics
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.reset_running_stats()
+                m.momentum = None            # the mean over the batches, not a running average
+                m.train()                    # only BatchNorm measures
+        for start in range(0, len(images), batch_size):
+            model(images[start:start + batch_size])
+        self.model = model.eval()
+        return self.model
+
+
+# ----------------------------------------------------------------------------
+# The fit and the saved run
+# ----------------------------------------------------------------------------
+def training_fit(model, train_loader, device, batch_size: int = EVAL_BATCH):
+    """How well the weights a run keeps fit the training set: (mean loss, accuracy in %) on every
+    training image, in eval mode and without augmentation. The running train accuracy train()
+    returns is measured during the epoch, with dropout and augmentation on and the weights still
+    moving, so with either of them it reads lower than this: compare this one with the test accuracy."""
+    images, labels = train_loader.images, train_loader.labels     # a TensorLoader's clean tensors
+    batches = ((images[i:i + batch_size], labels[i:i + batch_size]) for i in range(0, len(labels), batch_size))
+    return test(model, batches, device)
+
+
 def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, graph=None, fit=None,
              **recipe) -> dict:
     """results/S7_Model_<notebook>.json (the recipe, the model's size, the history, and `fit`, the
@@ -362,8 +343,8 @@ def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, gr
     the record."""
     if fit is not None:
         recipe.update(clean_train_loss=round(fit[0], 6), clean_train_acc=round(fit[1], 6))
-    return write_run(out_dir, notebook, model, history, device, count_params(model), count_macs(model),
-                     graph, **recipe)
+    return write_run(out_dir, notebook, model, history, device=device, params=count_params(model),
+                     macs=count_macs(model), graph=graph, **recipe)
 
 
 def evaluate_weights(model_cls, path, root=None, device=None, subset: int | None = None) -> float:
@@ -371,7 +352,7 @@ def evaluate_weights(model_cls, path, root=None, device=None, subset: int | None
     device = device or pick_device()
     model = load_model(model_cls, path, device)
     x, y = load_mnist_tensors(False, root)
-    return test(model, TensorLoader(x[:subset], y[:subset], 2000, device=device), device)[1]
+    return test(model, TensorLoader(x[:subset], y[:subset], EVAL_BATCH, device=device), device)[1]
 
 
 # ----------------------------------------------------------------------------
@@ -458,22 +439,18 @@ def show_augmented(loader: TensorLoader, n: int = 8, draws: int = 2):
     return _image_grid(torch.cat(rows), titles, ncols=n, title=f"clean and augmented: {loader.augment}")
 
 
-def torchvision_augment(augment: dict, size: int = 28):
-    """The torchvision transform that draws from the same ranges as AUGMENT (for PIL images):
-    RandomAffine with the same degrees, the shift as a fraction of the image side and the same
-    scale range, applied to a fraction p of the images (RandomApply). It shifts by whole pixels
-    (ours: any fraction, bilinear) and takes its own random draws. A key it cannot express is refused."""
-    from torchvision.transforms import RandomAffine, RandomApply
-    unknown = set(augment) - {"degrees", "shift", "scale", "p"}
-    if unknown:
-        raise ValueError(f"torchvision_augment cannot express AUGMENT's {sorted(unknown)}: it knows degrees, "
-                         f"shift, scale and p")
-    shift, scale, p = augment["shift"] / size, augment.get("scale", 0.0), augment.get("p", 1.0)
-    transform = RandomAffine(degrees=augment["degrees"], translate=(shift, shift),
-                             scale=(1 - scale, 1 + scale) if scale else None)
-    return transform if p >= 1 else RandomApply([transform], p=p)
+def show(fig):
+    """Show a figure in a notebook (and close it elsewhere)."""
+    import matplotlib.pyplot as plt
+    if "inline" in plt.get_backend() or "ipympl" in plt.get_backend():
+        plt.show()
+    else:
+        plt.close(fig)
 
 
+# ----------------------------------------------------------------------------
+# The errors
+# ----------------------------------------------------------------------------
 @torch.inference_mode()
 def predictions(model, loader, device):
     """Every image of a loader with its true label, the model's prediction and its confidence (the
@@ -529,14 +506,3 @@ def show_confusion(model, loader, device):
     ax.title.set_fontsize(10)
     fig.tight_layout()
     return fig
-
-
-def show(fig):
-    """Show a figure in a notebook (and close it elsewhere)."""
-    import matplotlib.pyplot as plt
-    if "inline" in plt.get_backend() or "ipympl" in plt.get_backend():
-        plt.show()
-    else:
-        plt.close(fig)
-
-

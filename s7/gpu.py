@@ -1,7 +1,7 @@
 """CUDA graphs: train()'s update and the batch augmentation captured once and replayed, cuDNN autotuned.
 
 On a GPU a network this small spends its time launching a few hundred tiny kernels per batch; a
-replayed graph is one launch. Nothing here runs on a CPU.
+replayed graph is one launch. On a CPU nothing here is used, except capture=False, which tests the update's arithmetic.
 """
 from __future__ import annotations
 
@@ -49,8 +49,7 @@ class CudaGraph:
     first batch (torch's SGD makes its momentum buffers, and a scheduler sees optimizer.step()
     called), before the weight average's first update (which copies), for a batch of another size
     (an epoch's last), for an optimizer other than plain SGD, or after a failed capture (one
-    warning). The first ready() binds the graph to train()'s model, optimizer, weight average and
-    label smoothing.
+    warning). The first ready() binds the graph to train()'s model, optimizer and weight average.
 
     The batch is copied into static buffers. The SGD update (weight decay, momentum, Nesterov) is
     written out with foreach ops reading the learning rate, momentum and weight decay from device
@@ -67,20 +66,19 @@ class CudaGraph:
 
     def __init__(self, cudnn_autotune: bool = True, capture: bool = True):
         self.cudnn_autotune, self.capture = cudnn_autotune, capture
-        self.model = None               # model, optimizer, average, label_smoothing: the first ready()'s
+        self.model = None               # model, optimizer, average: the first ready()'s
         self.graph, self.failed, self.buffers = None, False, None
         self.static_x = self.static_y = self.out = self.loss = None
         self.replays = 0                # batches whose update replay() did (the rest ran eagerly)
 
-    def ready(self, x, y, model, optimizer, average=None, label_smoothing: float = 0.0) -> bool:
+    def ready(self, x, y, model, optimizer, average=None) -> bool:
         """Whether replay(x, y) does this batch's update (capturing the graph on the first batch it can)."""
         if self.failed:
             return False
         if self.model is None:
-            self._bind(model, optimizer, average, label_smoothing)
+            self._bind(model, optimizer, average)
             return False                                   # the first batch is eager (see above)
-        elif (model is not self.model or optimizer is not self.optimizer or average is not self.average
-              or label_smoothing != self.label_smoothing):
+        elif model is not self.model or optimizer is not self.optimizer or average is not self.average:
             raise ValueError("this CudaGraph holds another run's update: build one per run (utils.cuda_graph)")
         if average is not None and int(average.ema.n_averaged) == 0:
             return False                                   # the average's first update copies: eager
@@ -111,7 +109,7 @@ class CudaGraph:
         self.replays += 1
         return self.out, self.loss
 
-    def _bind(self, model, optimizer, average, label_smoothing) -> None:
+    def _bind(self, model, optimizer, average) -> None:
         group = optimizer.param_groups[0]
         if (type(optimizer) is not torch.optim.SGD or len(optimizer.param_groups) != 1
                 or group["dampening"] or group["maximize"]):
@@ -119,7 +117,7 @@ class CudaGraph:
             warnings.warn("CUDA graphs replay plain SGD (one param group, no dampening, not maximize); "
                           f"{type(optimizer).__name__} trains eagerly")
             return
-        self.model, self.optimizer, self.average, self.label_smoothing = model, optimizer, average, label_smoothing
+        self.model, self.optimizer, self.average = model, optimizer, average
         self.params, self.shape = list(group["params"]), self._update_shape(group)
         like = dict(device=self.params[0].device, dtype=self.params[0].dtype)   # a float32 rate would round a float64 run's
         self.lr, self.momentum, self.weight_decay = (torch.tensor(float(group[k]), **like)
@@ -170,7 +168,7 @@ class CudaGraph:
 
     def _body(self) -> None:
         self.out = self.model(self.static_x)
-        self.loss = F.cross_entropy(self.out, self.static_y, label_smoothing=self.label_smoothing)
+        self.loss = F.cross_entropy(self.out, self.static_y)
         self.loss.backward()
         self._update()
 

@@ -6,18 +6,27 @@ import torch
 from .pixels import MEAN, STD
 
 
-def torchvision_transforms(augment: dict | None):
-    """The per-image PIL pipeline equivalent to the tensor augmentation's settings."""
+def torchvision_augment(augment: dict, size: int = 28):
+    """The torchvision transform (for PIL images) that draws from the same ranges as AUGMENT:
+    RandomAffine with the same degrees, the shift as a fraction of the image side, the same scale
+    range and resampling, the border filled with black, applied to a fraction p of the images
+    (RandomApply). It takes its own random draws. A key it cannot express is refused."""
     from torchvision import transforms as T
-    steps = []
-    if augment:
-        shift = augment.get("shift", 0.0) / 28
-        mode = T.InterpolationMode(augment.get("interpolation", "bilinear"))
-        scale = augment.get("scale", 0.0)
-        steps.append(T.RandomApply([T.RandomAffine(augment.get("degrees", 0.0), translate=(shift, shift),
-                                                   scale=(1 - scale, 1 + scale) if scale else None,
-                                                   interpolation=mode, fill=0)], p=augment.get("p", 1.0)))
-    return T.Compose(steps + [T.ToTensor(), T.Normalize((MEAN,), (STD,))])
+    unknown = set(augment) - {"degrees", "shift", "scale", "p", "interpolation"}
+    if unknown:
+        raise ValueError(f"torchvision_augment cannot express AUGMENT's {sorted(unknown)}: it knows degrees, "
+                         f"shift, scale, p and interpolation")
+    shift, scale, p = augment.get("shift", 0.0) / size, augment.get("scale", 0.0), augment.get("p", 1.0)
+    transform = T.RandomAffine(augment.get("degrees", 0.0), translate=(shift, shift),
+                               scale=(1 - scale, 1 + scale) if scale else None,
+                               interpolation=T.InterpolationMode(augment.get("interpolation", "bilinear")), fill=0)
+    return transform if p >= 1 else T.RandomApply([transform], p=p)
+
+
+def torchvision_transforms(augment: dict | None):
+    """The per-image PIL pipeline: the augmentation (if any), then to a normalised tensor."""
+    from torchvision import transforms as T
+    return T.Compose(([torchvision_augment(augment)] if augment else []) + [T.ToTensor(), T.Normalize((MEAN,), (STD,))])
 
 
 class PILDataset(torch.utils.data.Dataset):

@@ -5,4 +5,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]      # the repository
 RESULTS_DIR = ROOT / "results"                   # the published runs
-RUNS = ROOT / "runs"                             # what a reader's run writes unless told otherwise (git-ignored)
+RUNS = ROOT / "runs"                             # where a reader's runs go unless told otherwise (git-ignored)
+SAMPLES_DIR = ROOT / "samples"                   # digits drawn for the project (pen strokes, not MNIST)
+
+SEEDS = "seeds"                 # a notebook's recipe at several seeds: seeds/S7_Model_<N>_seed<S>.json
+VALIDATION = "validation"       # a notebook's recipe on the validation split: validation/S7_Model_<N>.json
+ABLATION = "ablation"           # the one-at-a-time rows: ablation/<row>_seed<S>.json
+PUBLIC = "public"               # the public solutions: public/<recipe>_seed<S>.json, public/published.json
+TUNING = "tuning"               # the validation search: tuning/<round>_<candidate>_seed<S>.json
+SIZES = "sizes"                 # Model6's recipe at smaller widths: sizes/w_<widths>_seed<S>.json
+TRY_IT = "try_it"               # the answers to the notebooks' questions: try_it/<question>_seed<S>.json
+
+
+def results_path(notebook: int, out_dir=RESULTS_DIR, suffix=".json") -> Path:
+    """A notebook's run: <out_dir>/S7_Model_<N>.json (and its weights, .pt)."""
+    return Path(out_dir) / f"S7_Model_{notebook}{suffix}"
+
+
+def seed_path(notebook: int, seed: int, out_dir=RESULTS_DIR) -> Path:
+    """One seed of a notebook's seed study."""
+    return Path(out_dir) / SEEDS / f"S7_Model_{notebook}_seed{seed}.json"
+
+
+def study_path(name: str, seed: int, folder) -> Path:
+    """One seed of a study's run named `name` (a ladder's row, a public recipe, a question's answer)."""
+    return Path(folder) / f"{name}_seed{seed}.json"

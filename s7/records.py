@@ -8,7 +8,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+from .places import results_path
+
 TARGET_ACC = 99.4                   # the exercise: % test accuracy in each of the last 3 epochs
 # the exercise's goal, in the words README, the Results cells and the runs' target lines all use
 TARGET = "fewer than 8,000 parameters and at least 99.40% test accuracy in each of the last 3 of at most 15 epochs"
@@ -28,19 +29,20 @@ class History(dict):
         super().__init__({k: [] for k in keys + ([f"raw_{split}_acc"] if averaged else [])})
         self.split = split
 
-    def add(self, epoch: int, lr: float, train_loss: float, train_acc: float, test_loss: float,
-            test_acc: float, seconds: float, trained_acc: float | None = None) -> None:
-        """Append one epoch's figures and print its line."""
+    def add(self, epoch: int, *, lr: float, train_loss: float, train_acc: float, eval_loss: float, eval_acc: float,
+            seconds: float, trained_acc: float | None = None) -> None:
+        """Append one epoch's figures and print its line: `eval_*` on the evaluation split (test_* or
+        val_*), `trained_acc` the trained weights' own accuracy where a weight average is evaluated."""
         split = self.split
-        values = {"train_loss": train_loss, "train_acc": train_acc, f"{split}_loss": test_loss,
-                  f"{split}_acc": test_acc, "lr": lr, "seconds": seconds}
+        values = {"train_loss": train_loss, "train_acc": train_acc, f"{split}_loss": eval_loss,
+                  f"{split}_acc": eval_acc, "lr": lr, "seconds": seconds}
         if trained_acc is not None:
             values[f"raw_{split}_acc"] = trained_acc
         for key, value in values.items():
             self[key].append(round(value, 6))
         raw = f" (trained weights {trained_acc:.2f}%)" if trained_acc is not None else ""
         print(f"epoch {epoch:2d}  lr {lr:.5f}  train loss {train_loss:.4f} acc {train_acc:.2f}%  "
-              f"{split} loss {test_loss:.4f} acc {test_acc:.2f}%{raw}  ({seconds:.1f}s)")
+              f"{split} loss {eval_loss:.4f} acc {eval_acc:.2f}%{raw}  ({seconds:.1f}s)")
 
 
 def cpu_name() -> str:
@@ -58,10 +60,6 @@ def cpu_name() -> str:
         pass
     isa = next((f for f in ("avx512f", "avx2", "avx") if f in flags), None)
     return f"{name} ({isa})" if isa else name
-
-
-def results_path(notebook: int, out_dir=RESULTS_DIR, suffix=".json") -> Path:
-    return Path(out_dir) / f"S7_Model_{notebook}{suffix}"
 
 
 def write_run(out_dir, notebook: int, model: nn.Module, history: dict, device, params: int, macs: int,
@@ -116,7 +114,7 @@ def load_model(model_cls, path, device="cpu") -> nn.Module:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"No weights at {path}: train the notebook first "
-                                f"(python scripts/run.py --notebook N).")
+                                f"(python -m scripts.run --notebook N).")
     model = model_cls().to(device)
     model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
     return model.eval()
@@ -147,3 +145,8 @@ def target_line(record: dict) -> str:
     verdict = "TARGET MET" if meets_target(record) else "TARGET MISSED"
     return (f"{verdict}: {s['params']:,} parameters, {s['epochs']} epochs, last 3 {s['split']} accuracies "
             f"{', '.join(f'{a:.2f}' for a in s['last'])}% (the target: {TARGET})")
+
+
+def pct(values) -> str:
+    """Accuracies as the tables print them: '99.61, 99.62, 99.57'."""
+    return ", ".join(f"{v:.2f}" for v in values)

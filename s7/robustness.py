@@ -1,13 +1,21 @@
-"""The test set under fixed, seeded perturbations: rotation, shift, noise, thicker and thinner strokes."""
+"""The test set under fixed, seeded perturbations: rotation, shift, noise, thicker and thinner strokes,
+and every step's committed weights evaluated under them (results/robustness.json)."""
+import json
 import math
 
 import torch
 import torch.nn.functional as F
 
+import models
+import utils
+
 from .augment import affine
+from .notebooks import NOTEBOOKS
 from .pixels import BACKGROUND, MEAN, STD, normalise
+from .places import RESULTS_DIR, results_path
 
 ROBUSTNESS_SEED = 0
+ROBUSTNESS = RESULTS_DIR / "robustness.json"
 
 
 def _signs(n, g):
@@ -52,3 +60,15 @@ def robustness(model, images_uint8, labels, device="cpu", seed: int = ROBUSTNESS
                       for i in range(0, len(x), batch_size))
         out[name] = round(100.0 * correct / len(x), 2)
     return out
+
+
+def evaluate_published(root=None) -> None:
+    """Evaluate every step's committed weights under the fixed perturbations; results/robustness.json."""
+    x, y = utils.load_mnist_tensors(False, root)
+    steps = {}
+    for notebook in NOTEBOOKS:
+        weights = results_path(notebook, suffix=".pt")
+        if weights.exists():
+            model = utils.load_model(getattr(models, f"Model{notebook}"), weights)
+            steps[f"{notebook}"] = robustness(model, x, y, "cpu", seed=ROBUSTNESS_SEED)
+    ROBUSTNESS.write_text(json.dumps({"seed": ROBUSTNESS_SEED, "steps": steps}, indent=1) + "\n")

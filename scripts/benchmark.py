@@ -15,27 +15,23 @@ warm-up, repeated; the table gives medians in images per second. Then the test-s
 throughput and, with --train, one full step-6 training (15 epochs) timed on this device.
 The last line is one JSON object.
 
-  python scripts/benchmark.py [--quick] [--train] [--batches N] [--repeats R] [--out results/benchmark.json]
+  python -m scripts.benchmark [--quick] [--train] [--batches N] [--repeats R] [--out results/benchmark.json]
 """
 import argparse
 import itertools
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import run    # noqa: E402  (scripts/run.py: the notebooks' parameters)
-import utils  # noqa: E402
-from models import Model6  # noqa: E402
-from recipe import Recipe  # noqa: E402
-from s7.gpu import CudaGraph  # noqa: E402
-from s7.pil_loader import dataloader  # noqa: E402
+import utils
+from models import Model6
+from s7.gpu import CudaGraph
+from s7.notebooks import notebook_parameters
+from s7.pil_loader import dataloader
+from s7.recipe import Recipe, notebook_recipe
 
 NOTEBOOK = 6
 
@@ -45,8 +41,8 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def time_training(run: dict, batches, n_batches, warmup, device) -> float:
-    """Images per second of utils.train over n_batches batches drawn from `batches`; `run` holds
+def time_training(step: dict, batches, n_batches, warmup, device) -> float:
+    """Images per second of utils.train over n_batches batches drawn from `batches`; `step` holds
     train()'s model, optimizer, weight average and graph."""
     seen = []
 
@@ -54,10 +50,10 @@ def time_training(run: dict, batches, n_batches, warmup, device) -> float:
         for x, y in itertools.islice(batches, n):
             seen.append(len(y))
             yield x, y
-    utils.train(loader=counted(warmup), device=device, desc="warm-up", **run)
+    utils.train(loader=counted(warmup), device=device, desc="warm-up", **step)
     sync(device)
     start, seen[:] = time.perf_counter(), []
-    utils.train(loader=counted(n_batches), device=device, desc="timed", **run)
+    utils.train(loader=counted(n_batches), device=device, desc="timed", **step)
     sync(device)
     return sum(seen) / (time.perf_counter() - start)
 
@@ -77,19 +73,17 @@ def endless(loader):
 
 
 def full_training(params: dict, device, root) -> dict:
-    """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through scripts/recipe.py."""
-    run = Recipe(Model6, notebook=NOTEBOOK, seed=params["SEED"], epochs=params["EPOCHS"],
-                 batch_size=params["BATCH_SIZE"], optimizer={"name": "SGD", **params["OPTIMIZER"]},
-                 lr_schedule={"name": "OneCycleLR", **params["LR_SCHEDULE"]}, augment=params["AUGMENT"],
-                 ema_decay=params["EMA_DECAY"], data_root=root, device=str(device))
+    """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through s7/recipe.py."""
+    seeded = Recipe(Model6, notebook=NOTEBOOK, seed=params["SEED"], **notebook_recipe(params), data_root=root,
+                    device=str(device))
     start = time.perf_counter()
-    history = run.fit()
+    history = seeded.fit()
     sync(device)
     wall = time.perf_counter() - start
     last = history["test_acc"][-3:]
     return {"train_seconds": round(sum(history["seconds"]), 2), "wall_seconds": round(wall, 2),
             "last3_test_acc": last, "meets_target": min(last) >= utils.TARGET_ACC,
-            "graphed": run.graph is not None and run.graph.graph is not None}
+            "graphed": seeded.graph is not None and seeded.graph.graph is not None}
 
 
 def main(argv=None):
@@ -103,7 +97,7 @@ def main(argv=None):
     p.add_argument("--data-root", help="folder holding MNIST/raw/ (default $MNIST_ROOT, else ./data)")
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
-    params = run.notebook_parameters(NOTEBOOK)
+    params = notebook_parameters(NOTEBOOK)
     batch_size = args.batch_size or params["BATCH_SIZE"]
     augment = params["AUGMENT"]
     n_batches = args.batches or (80 if args.quick else 200)

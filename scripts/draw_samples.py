@@ -2,8 +2,8 @@
 """Draw the sample digits in samples/ (pen strokes, not MNIST images).
 
 Each digit is a few strokes in a unit box, drawn with a round pen on a canvas of its own
-size and polarity, so that the preprocessing of utils.load_digit meets varied input.
-    python scripts/draw_samples.py
+size and polarity, so that the preprocessing of s7/digits.py (load_digit) meets varied input.
+    python -m scripts.draw_samples
 """
 import math
 import random

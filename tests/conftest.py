@@ -1,17 +1,16 @@
+"""What the tests share: a tiny MNIST of their own, the real one where CI has it, a fresh copy of the
+repository, and the tests' own arithmetic for the figures the tables print. The repository is on the
+import path through pytest.ini (pythonpath = .)."""
 import hashlib
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))   # run, report, recipe
-sys.path.insert(0, str(ROOT / "search"))    # search, candidates, public, ablation
 
 
 def write_idx(path: Path, tensor: torch.Tensor) -> None:
@@ -92,3 +91,17 @@ def digest(folder: Path) -> dict:
     """Each file under folder (by relative path) and the md5 of its bytes."""
     return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def gain_words(before: dict, after: dict) -> str:
+    """A gain line's words, recomputed: the mean's move, the seeds (paired by number) where the later
+    row is higher (in words when every seed moved the same way), the range verdict."""
+    gain = sum(after.values()) / len(after) - sum(before.values()) / len(before)
+    seeds = sorted(set(before) & set(after))
+    higher = [after[s] > before[s] for s in seeds]
+    lower = [after[s] < before[s] for s in seeds]
+    count = (f"higher at all {len(seeds)} seeds" if all(higher) else
+             f"lower at all {len(seeds)} seeds" if all(lower) else f"higher at {sum(higher)} of {len(seeds)} seeds")
+    apart = min(after.values()) > max(before.values()) or max(after.values()) < min(before.values())
+    verdict = "larger than the seed spread (the ranges do not overlap)" if apart else "within the seed spread"
+    return f"{round(gain, 2) + 0.0:+.2f} points, {count}: {verdict}"

@@ -8,9 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_benchmark_prints_table_and_json_last_line(real_root, tmp_path):
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "benchmark.py"), "--batches", "4",
+    result = subprocess.run([sys.executable, "-m", "scripts.benchmark", "--batches", "4",
                              "--repeats", "1", "--device", "cpu", "--out", str(out)],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     record = json.loads(lines[-1])

@@ -50,7 +50,6 @@ CONFIGS = {
     "momentum 0": (small_net, 8, dict(optimizer=dict(lr=0.05))),
     "a schedule, no weight average": (small_net, 8, dict(optimizer=dict(lr=0.1, momentum=0.9), onecycle=True)),
     "an average of a model without buffers (Model2)": (Model2, 28, dict(optimizer=dict(lr=0.01, momentum=0.9), ema=0.9)),
-    "label smoothing": (small_net, 8, dict(STEP6, label_smoothing=0.1)),
     "dropout (Model4)": (Model4, 28, dict(optimizer=dict(lr=0.01, momentum=0.9))),
     "a weight decay changed between batches": (small_net, 8, dict(optimizer=dict(lr=0.1, momentum=0.9, weight_decay=1e-3),
                                                                   decay_schedule=True)),
@@ -85,8 +84,8 @@ def twin_runs(device, capture: bool, make_model=small_net, size=8, recipe=STEP6,
         torch.manual_seed(1)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            metrics = utils.train(model, data, optimizer, device, scheduler, average,
-                                  recipe.get("label_smoothing", 0.0), graph=graph)
+            metrics = utils.train(model, data, optimizer, device=device, scheduler=scheduler, average=average,
+                                  graph=graph)
         runs.append(dict(model=model, optimizer=optimizer, average=average, graph=graph, metrics=metrics,
                          lr=optimizer.param_groups[0]["lr"], warnings=[str(w.message) for w in caught]))
     return runs
@@ -179,8 +178,8 @@ def test_other_optimizers_train_eagerly_with_one_warning():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-@pytest.mark.parametrize("config", ["dropout (Model4)", "label smoothing"])
-def test_dropout_and_label_smoothing_replay_under_a_real_capture(config):
+@pytest.mark.parametrize("config", ["dropout (Model4)"])
+def test_dropout_replays_under_a_real_capture(config):
     make_model, size, recipe = CONFIGS[config]
     eager, graphed = twin_runs("cuda", capture=True, make_model=make_model, size=size, recipe=recipe, count=12)
     assert graphed["graph"].graph is not None and not graphed["graph"].failed and graphed["graph"].replays > 0
@@ -189,15 +188,15 @@ def test_dropout_and_label_smoothing_replay_under_a_real_capture(config):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_training_uses_the_graph(fake_root, tmp_path):
-    from recipe import Recipe
-    run = Recipe(Model6, seed=1, epochs=2, batch_size=16, optimizer=dict(name="SGD", lr=0.05, momentum=0.9),
-                 lr_schedule=dict(name="OneCycleLR", max_lr=0.1), ema_decay=0.9, augment={"degrees": 8, "shift": 2},
-                 data_root=fake_root, device="cuda")
-    run.fit()
-    assert run.graph is not None and run.graph.graph is not None and run.graph.cudnn_autotune
-    record = run.save(tmp_path)
+    from s7.recipe import Recipe
+    seeded = Recipe(Model6, seed=1, epochs=2, batch_size=16, optimizer=dict(name="SGD", lr=0.05, momentum=0.9),
+                    lr_schedule=dict(name="OneCycleLR", max_lr=0.1), ema_decay=0.9, augment={"degrees": 8, "shift": 2},
+                    data_root=fake_root, device="cuda")
+    seeded.fit()
+    assert seeded.graph is not None and seeded.graph.graph is not None and seeded.graph.cudnn_autotune
+    record = seeded.save(tmp_path)
     assert record["cuda_graph"] is True and record["cudnn_autotune"] is True
-    assert len(run.history["test_acc"]) == 2
+    assert len(seeded.history["test_acc"]) == 2
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -22,13 +22,20 @@ def test_data_root_precedence(monkeypatch, tmp_path):
     assert data_root("elsewhere") == Path("elsewhere")
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_loader_reads_idx_normalised(fake_root, fast):
-    loaders = utils.get_loaders(batch_size=16, root=fake_root, download=False, fast=fast)
+@pytest.mark.parametrize("path", ["tensor", "dataloader"])
+def test_loader_reads_idx_normalised(fake_root, path):
+    """The notebooks' tensor loaders and the classic DataLoader of PIL images (the benchmark's) read the same."""
+    loaders = utils.get_loaders(batch_size=16, root=fake_root)
+    if path == "dataloader":
+        from s7.pil_loader import dataloader
+        train_x, train_y = utils.load_mnist_tensors(True, fake_root)
+        eval_x, eval_y = utils.load_mnist_tensors(False, fake_root)
+        loaders = utils.Loaders(dataloader(train_x, train_y, 16, True, None, seed=1),
+                                dataloader(eval_x, eval_y, 2000, False, None, seed=1), "test")
     x, y = next(iter(loaders.eval))
     assert x.shape == (32, 1, 28, 28) and x.dtype == torch.float32
     assert y.dtype == torch.int64
-    images, labels = utils.load_mnist_tensors(False, fake_root, download=False)
+    images, labels = utils.load_mnist_tensors(False, fake_root)
     assert y.tolist() == labels.tolist()
     assert torch.allclose(x, (images.float() / 255 - 0.1307).unsqueeze(1) / 0.3081, atol=1e-5)
     xb, yb = next(iter(loaders.train))
@@ -39,22 +46,22 @@ def test_loader_reads_idx_normalised(fake_root, fast):
 def test_quick_loaders_take_the_first_images(fake_root, monkeypatch):
     monkeypatch.setattr(utils, "QUICK_TRAIN", 40)
     monkeypatch.setattr(utils, "QUICK_EVAL", 10)
-    loaders = utils.get_loaders(batch_size=16, root=fake_root, download=False, quick=True)
-    images, labels = utils.load_mnist_tensors(True, fake_root, download=False)
+    loaders = utils.get_loaders(batch_size=16, root=fake_root, quick=True)
+    images, labels = utils.load_mnist_tensors(True, fake_root)
     assert len(loaders.train.labels) == 40 and len(loaders.eval.labels) == 10
     assert sorted(loaders.train.labels.tolist()) == sorted(labels[:40].tolist())
 
 
 def test_holdout_evaluates_on_end_of_training_set(fake_root):
-    loaders = utils.get_loaders(batch_size=8, holdout=10, root=fake_root, download=False)
-    train_images, train_labels = utils.load_mnist_tensors(True, fake_root, download=False)
+    loaders = utils.get_loaders(batch_size=8, holdout=10, root=fake_root)
+    train_images, train_labels = utils.load_mnist_tensors(True, fake_root)
     assert loaders.eval_split == "val"
     assert loaders.eval.labels.tolist() == train_labels[-10:].tolist()
     assert len(loaders.train.labels) == 54
 
 
 def test_fast_path_reshuffles_each_epoch_reproducibly(fake_root):
-    images, labels = utils.load_mnist_tensors(True, fake_root, download=False)
+    images, labels = utils.load_mnist_tensors(True, fake_root)
     a = utils.TensorLoader(images, labels, 64, shuffle=True, seed=3)
     b = utils.TensorLoader(images, labels, 64, shuffle=True, seed=3)
     first, second = next(iter(a))[1], next(iter(a))[1]
@@ -94,7 +101,7 @@ def test_corrupt_idx_gives_clear_error_and_is_left_alone(fake_root, damage):
     path.write_bytes(data[:-100] if damage == "truncate" else b"\x00\x00\x09\x99" + data[4:])
     before = digest(path)
     with pytest.raises(MNISTDataError, match="train-images-idx3-ubyte") as err:
-        utils.get_loaders(root=fake_root, download=False)
+        utils.get_loaders(root=fake_root)
     assert "Delete" in str(err.value) and "MNIST_ROOT" in str(err.value)
     assert path.exists() and digest(path) == before
 

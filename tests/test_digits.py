@@ -5,7 +5,8 @@ from PIL import Image
 
 import models
 import utils
-from s7.digits import ImageInputError
+from s7.digits import ImageInputError, load_digit
+from s7.places import SAMPLES_DIR
 from s7.pixels import normalise
 from s7.robustness import PERTURBATIONS, robustness
 
@@ -21,7 +22,7 @@ def ink_png(path, size=(90, 120), dark_on_light=True):
 
 @pytest.mark.parametrize("dark_on_light", [True, False])
 def test_preprocessing_centres_mass_and_fits_20x20(tmp_path, dark_on_light):
-    digit = utils.load_digit(ink_png(tmp_path / "d.png", dark_on_light=dark_on_light))
+    digit = load_digit(ink_png(tmp_path / "d.png", dark_on_light=dark_on_light))
     assert digit.shape == (28, 28) and 0 <= digit.min() and digit.max() <= 1
     assert digit[0].sum() == 0 and digit[:, 0].sum() == 0      # ink is light, background dark
     ys, xs = torch.arange(28.0), torch.arange(28.0)
@@ -41,7 +42,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path):
     cases = {tmp_path / "missing.png": "no such file", text: "not a readable image", blank: "no ink"}
     for path, message in cases.items():
         with pytest.raises(ImageInputError, match=message) as err:
-            utils.load_digit(path)
+            load_digit(path)
         assert "\n" not in str(err.value)
 
 
@@ -60,7 +61,7 @@ def test_mnist_digits_survive_png_at_4x_inverted(real_root, tmp_path):
 
 def test_sample_drawings_are_recognised():
     model = utils.load_model(models.Model6, utils.results_path(6, suffix=".pt"))
-    paths = sorted(utils.SAMPLES_DIR.glob("digit_*.png"))
+    paths = sorted(SAMPLES_DIR.glob("digit_*.png"))
     assert len(paths) == 10
     right = sum(utils.predict_digit(model, p)[0] == int(p.stem[-1]) for p in paths)
     assert right >= 8

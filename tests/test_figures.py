@@ -19,9 +19,10 @@ from decimal import Decimal
 import nbformat
 import pytest
 
-import runs as run_sets
 import utils
-from run import notebook_parameters
+from s7 import record_sets as run_sets
+from s7.notebooks import notebook_parameters
+from s7.records import load_results, mean, pooled_last
 
 from conftest import ROOT
 
@@ -73,8 +74,8 @@ def seed_text(n: int) -> str:
     lines = []
     for group in (run_sets.seed_records(n), run_sets.study_records(n)):
         if group:
-            lasts = run_sets.pooled_last(group)
-            lines.append(f"{sum(map(utils.meets_target, group))} of {len(group)}; {run_sets.mean(lasts):.2f} {min(lasts):.2f}")
+            lasts = pooled_last(group)
+            lines.append(f"{sum(map(utils.meets_target, group))} of {len(group)}; {mean(lasts):.2f} {min(lasts):.2f}")
     return "\n".join(lines)
 
 
@@ -85,14 +86,14 @@ def sources(n: int) -> dict[str, dict]:
                         for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     results = next(c.source for c in nb.cells if "results" in c.metadata.get("tags", []))
     found = {
-        "run": dict(strings=numbers_in(outputs), values=record_values(utils.load_results(utils.results_path(n)))),
+        "run": dict(strings=numbers_in(outputs), values=record_values(load_results(utils.results_path(n)))),
         "config": dict(strings=set(), values=config_values(n)),
         "results": dict(strings=numbers_in(results), values=[], text=results),
         "seeds": dict(strings=numbers_in(seed_text(n)), values=[], text=seed_text(n)),
         "constants": dict(strings=set(CONSTANTS), values=[]),
     }
     if n > 1:
-        previous = utils.load_results(utils.results_path(n - 1))
+        previous = load_results(utils.results_path(n - 1))
         found["previous"] = dict(strings=set(), values=[previous["params"], previous["macs"]] + config_values(n - 1))
     return found
 

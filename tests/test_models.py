@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-import candidates
+from s7 import candidates
 import models
 import utils
 

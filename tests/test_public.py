@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from s7.records import load_results
+
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT / "results" / "public"
 SOLUTIONS = json.loads((PUBLIC / "published.json").read_text())["solutions"]
@@ -71,7 +73,7 @@ def test_public_rerun_rows_and_fidelity_are_recomputed_from_their_files(name):
 
 
 def test_fidelity_fails_a_rerun_outside_its_authors_log():
-    import runs as tables
+    from s7 import fidelity as tables
     log = {"train_acc": [90.0, 96.0] + [98.0] * 13, "lr": [0.05] * 15}
     solution = {"log": log}
 
@@ -89,7 +91,7 @@ def test_public_3762_is_built_as_its_notebook_ran():
     """Its layout; the torch OneCycleLR its notebook builds and never steps sets SGD's momentum to
     0.95; its rate table gives, at the start of each epoch, the rates its notebook logged."""
     import torch
-    import public
+    from s7 import public
     import utils
     assert utils.count_params(public.Public3762()) == 3762
     model = torch.nn.Linear(1, 1)
@@ -134,3 +136,31 @@ def test_every_public_rerun_records_what_it_ran_with():
             if name == "public3762":
                 assert record["albumentations"] == pinned and f"albumentations {pinned}" in record["deviations"]
                 assert record["trained_momentum"] == 0.95     # constant: nothing steps the OneCycleLR that set it
+
+
+def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
+    from s7 import public
+    import utils
+    assert utils.count_params(public.Public4968()) == 4968                     # the solution's own count
+    a = public.train_seed("public4968", seed=3, root=real_root, out=tmp_path, quick=True)
+    b = public.train_seed("public4968", seed=3, root=real_root, out=tmp_path / "again", quick=True)
+    assert a["history"]["test_acc"] == b["history"]["test_acc"]                # seeded: it repeats
+    saved = load_results(tmp_path / "public4968_seed3.json")
+    assert saved["params"] == 4968 and saved["max_grad_norm"] == 2.0 and saved["batch_size"] == 64
+    assert saved["data_path"] == "dataloader (their torchvision transforms)"
+    assert saved["lr_schedule"]["div_factor"] == 5 and saved["optimizer"] == {"name": "SGD", "lr": 0.065, "momentum": 0.9}
+    assert "Shankarganesh127" in saved["source"]
+    assert utils.count_params(public.Public6128()) == 6128                     # the other solution's own count
+    c = public.train_seed("public6128", seed=3, root=real_root, out=tmp_path, quick=True)
+    assert c["optimizer"] == {"name": "Adam", "lr": 0.01} and c["lr_schedule"]["name"] == "StepLR"
+    assert "sunpau" in c["source"] and c["recipe"] == "public6128"
+    d = public.train_seed("public3762", seed=3, root=real_root, out=tmp_path, quick=True)     # albumentations 1.x's path
+    assert d["trained_momentum"] == 0.95 and d["albumentations"].startswith("1.") and d["batch_size"] == 32
+    assert d["lr_schedule"]["unstepped"] == {"max_lr": 0.1, "anneal_strategy": "linear"}
+
+def test_public_rerun_repeats_its_committed_first_epoch(real_root, assert_repeats):
+    """The committed re-runs are what this code trains: seed 1's first epoch (see conftest.repeats)."""
+    from s7 import public
+    committed = load_results(ROOT / "results" / "public" / "public4968_seed1.json")
+    history = public.build("public4968", seed=1, root=real_root).fit(epochs=1)
+    assert_repeats({"history": {k: history[k] for k in committed["history"]}}, committed)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runs import (NOTEBOOKS, RESULTS, STEP6_ON_PUBLIC, TARGET_ACC, ablation_records, fidelity, load_notebook, mean, pooled_last, public_reruns, public_solutions,
-                  round_label, size_groups, study_records, summarize, tested_picks)
+from ..fidelity import fidelity
+from ..notebooks import NOTEBOOKS
+from ..places import RESULTS_DIR
+from ..record_sets import (STEP6_ON_PUBLIC, ablation_records, load_notebook, public_reruns, public_solutions, round_label,
+                           size_groups, study_records, tested_picks)
+from ..records import TARGET_ACC, mean, pooled_last, summarize
 
-ACCURACY_PLOT = RESULTS / "test_accuracy.png"
-FRONTIER_PLOT = RESULTS / "size_frontier.png"
-ABLATION_PLOT = RESULTS / "ablation.png"
+ACCURACY_PLOT = RESULTS_DIR / "test_accuracy.png"
+FRONTIER_PLOT = RESULTS_DIR / "size_frontier.png"
+ABLATION_PLOT = RESULTS_DIR / "ablation.png"
 
 
 def pyplot():
@@ -20,8 +24,8 @@ def pyplot():
 
 
 LADDER_PLOTS = {"step6": (ABLATION_PLOT, "From step 5 to step 6, one change at a time"),
-                "step6_without": (RESULTS / "ablation_without.png", "Model6 with one of step 6's changes taken away"),
-                "step4": (RESULTS / "ablation_step4.png", "From step 3 to step 4, one change at a time")}
+                "step6_without": (RESULTS_DIR / "ablation_without.png", "Model6 with one of step 6's changes taken away"),
+                "step4": (RESULTS_DIR / "ablation_step4.png", "From step 3 to step 4, one change at a time")}
 
 
 def plot_ablation(ladder: str = "step6", path=None) -> Path | None:

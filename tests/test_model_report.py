@@ -1,3 +1,4 @@
+"""The model report: output size, jump, receptive field and multiply-adds per layer, computed from the module."""
 import torch
 import torch.nn as nn
 
@@ -7,35 +8,29 @@ import utils
 def rf_rows(*layers, size=28):
     return utils.receptive_field_table(nn.Sequential(*layers), (layers[0].in_channels, size, size))
 
-
 def test_three_3x3_convs_give_rf_3_5_7():
     rows = rf_rows(nn.Conv2d(1, 4, 3), nn.Conv2d(4, 4, 3), nn.Conv2d(4, 4, 3))
     assert [r["rf"] for r in rows] == [3, 5, 7]
     assert [r["output"] for r in rows] == [(4, 26, 26), (4, 24, 24), (4, 22, 22)]
     assert [r["jump"] for r in rows] == [1, 1, 1]
 
-
 def test_maxpool_doubles_jump_and_next_conv_grows_faster():
     rows = rf_rows(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3))
     assert [(r["rf"], r["jump"]) for r in rows] == [(3, 1), (4, 2), (8, 2)]
 
-
 def test_1x1_conv_keeps_rf():
     rows = rf_rows(nn.Conv2d(1, 4, 3), nn.Conv2d(4, 8, 1))
     assert rows[1]["rf"] == rows[0]["rf"] == 3 and rows[1]["output"] == (8, 26, 26)
-
 
 def test_padding_keeps_size_and_macs_count():
     rows = rf_rows(nn.Conv2d(2, 4, 3, padding=1), size=10)
     assert rows[0]["output"] == (4, 10, 10) and rows[0]["rf"] == 3
     assert rows[0]["macs"] == 10 * 10 * 4 * 2 * 9
 
-
 def test_global_average_pool_covers_the_map():
     rows = rf_rows(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1))
     # 13x13 map at jump 2: GAP adds (13 - 1) * 2
     assert rows[-1]["rf"] == 4 + 12 * 2 and rows[-1]["output"] == (4, 1, 1)
-
 
 def test_linear_layers_over_a_map_see_all_of_it():
     net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 13 * 13, 8), nn.Linear(8, 10))
@@ -44,12 +39,10 @@ def test_linear_layers_over_a_map_see_all_of_it():
     assert [r["rf"] for r in rows] == [3, 4, 4 + 12 * 2, 4 + 12 * 2]
     assert rows[-2]["macs"] == 4 * 13 * 13 * 8 and rows[-1]["macs"] == 80
 
-
 def test_model1_reports_rf_28(capsys):
     from models import Model1
     assert utils.model_report(Model1())["final_rf"] == 28
     assert "final receptive field: 28" in capsys.readouterr().out
-
 
 def test_model_report_runs_on_cpu_and_leaves_rng_and_bn_alone(capsys):
     from models import Model4
@@ -65,25 +58,3 @@ def test_model_report_runs_on_cpu_and_leaves_rng_and_bn_alone(capsys):
     out = capsys.readouterr().out
     assert "Total params" in out and "RF" in out
     assert totals["params"] == utils.count_params(model) and totals["final_rf"] >= 28
-
-
-def test_colab_links_come_from_a_github_remote(tmp_path):
-    import subprocess
-    import report
-    assert report.github_repo("https://github.com/ana/s7-mnist.git") == "ana/s7-mnist"
-    assert report.github_repo("git@github.com:ana/s7-mnist.git") == "ana/s7-mnist"
-    assert report.github_repo("https://github.com/ana/s7-mnist") == "ana/s7-mnist"
-    assert report.github_repo("https://gitlab.com/ana/s7-mnist.git") is None
-    assert report.github_repo(None) is None
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    assert report.git_remote(tmp_path) is None                      # no remote: the placeholder stays
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:ana/s7.git"], check=True)
-    repo = report.github_repo(report.git_remote(tmp_path))
-    assert repo == "ana/s7"
-    badge = ("(https://colab.research.google.com/github/<owner>/<repo>/blob/main/S7_Model_6.ipynb) "
-             'REPO_URL = os.environ.get("S7_REPO_URL", "https://github.com/<owner>/<repo>.git")')
-    filled = report.fill_colab_links(badge, repo)
-    assert "<owner>" not in filled and "github/ana/s7/blob/main/S7_Model_6.ipynb" in filled
-    assert '"https://github.com/ana/s7.git"' in filled
-    assert report.fill_colab_links(filled, "bo/other").count("bo/other") == 2    # a new remote replaces the old
-    assert "<owner>/<repo>" in report.colab_note(None) and "github.com/ana/s7" in report.colab_note(repo)

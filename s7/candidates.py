@@ -1,6 +1,6 @@
 """Architectures tried on the validation split against Model6 and not adopted (see the round
 tables in TUNING.md). They live here, not in models.py, which holds only the six steps' models;
-`python search/tune.py NAME --model Candidate --config '{"model_kwargs": {...}, ...}'` runs them.
+`python -m search.tune NAME --model Candidate --config '{"model_kwargs": {...}, ...}'` runs them.
 
 Candidate is Model6's layout with knobs: the widths of block 1, the 1x1 transition and block 2,
 then optional depthwise-separable 3x3 convs, optional padded 3x3 convs (more depth, RF 26 before the average pool), optional unpadded

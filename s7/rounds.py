@@ -1,9 +1,6 @@
-#!/usr/bin/env python3
-"""The validation search for a smaller step 6, as code: each round's candidates and the
-rule that decides between them, written down before the round's runs.
-
-  python search/search.py round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via search/tune.py
-  python search/search.py round7 --verdict                           # apply the round's rule to results/tuning/
+"""The validation search for a smaller step 6, as data: each round's candidates and the rule that
+decides between them, written down before the round's runs (TUNING.md tells the rounds' story), the
+rule applied to the runs, and the runs launched one process each.
 
 Runs go through search/tune.py (the last 5,000 training images held out and evaluated on; the test
 set is never read) into results/tuning/<round>_<candidate>_seed<S>.json. Finished runs are kept, and
@@ -13,7 +10,6 @@ where one process per run keeps the device busy; on a 2-core CPU use --jobs 1.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import signal
 import subprocess
@@ -22,9 +18,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-TUNING = ROOT / "results" / "tuning"
+import utils
+
+from . import candidates
+from .places import RESULTS_DIR, ROOT, TUNING as TUNING_FOLDER
+from .records import load_results, summarize
+
+TUNING = RESULTS_DIR / TUNING_FOLDER
 MEAN_BAR, MIN_BAR = 99.52, 99.40   # rounds 7-12's rule: the mean and the minimum of the last-3 validation accuracies
 
 # Step 6's recipe when round 7 was written (Model6 at 7,490 parameters): every candidate trains with it.
@@ -213,7 +213,7 @@ def run_name(round_name: str, candidate: str, seed: int) -> str:
 
 def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     """Every candidate x seed of the rounds, in order, `jobs` at a time (one pool: no idle slots between rounds)."""
-    commands = [(round_name, name, [sys.executable, str(ROOT / "search" / "tune.py"), run_name(round_name, name, seed),
+    commands = [(round_name, name, [sys.executable, "-m", "search.tune", run_name(round_name, name, seed),
                  "--model", c["model"], "--seed", str(seed), "--config", json.dumps(c["config"]), "--out", str(out)])
                 for round_name in round_names
                 for name, c in ROUNDS[round_name]["candidates"].items() for seed in ROUNDS[round_name]["seeds"]
@@ -225,17 +225,17 @@ def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     def launch(command):
         round_name, name, cmd = command
         if stopping.is_set():
-            return cmd[2], None
+            return cmd[3], None
         if ruled_out(round_name, name, out):
-            return cmd[2], "ruled out"
-        with open(logs / f"{cmd[2]}.log", "w") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            return cmd[3], "ruled out"
+        with open(logs / f"{cmd[3]}.log", "w") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
             with lock:
                 started.add(proc)
             code = proc.wait()
             with lock:
                 started.discard(proc)
-            return cmd[2], code
+            return cmd[3], code
 
     def stop(signum, _frame):
         """Ended (a timeout's SIGTERM, Ctrl-C): end the runs this process started, by their own handles."""
@@ -262,8 +262,7 @@ def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
 
 def finished(round_name: str, name: str, folder: Path) -> list[dict]:
     """The candidate's finished runs, in seed order."""
-    import utils
-    return [utils.load_results(p) for seed in ROUNDS[round_name]["seeds"]
+    return [load_results(p) for seed in ROUNDS[round_name]["seeds"]
             if (p := folder / f"{run_name(round_name, name, seed)}.json").exists()]
 
 
@@ -271,14 +270,12 @@ def ruled_out(round_name: str, name: str, folder: Path = TUNING) -> bool:
     """Whether the candidate's finished seeds already hold a last-3 accuracy under the minimum, so that
     no further seed can make it qualify. Its remaining seeds are not run (added during round 11, after
     its first 36 runs: it saves runs and changes no verdict)."""
-    import utils
-    return any(a < MIN_BAR for r in finished(round_name, name, folder) for a in utils.summarize(r)["last"])
+    return any(a < MIN_BAR for r in finished(round_name, name, folder) for a in summarize(r)["last"])
 
 
 def verdict(round_name: str, folder: Path = TUNING) -> dict:
     """The round's figures per candidate and the candidate its rule picks (None: none qualifies). A
     candidate ruled out before its last seed has a row over the seeds it ran, marked complete False."""
-    import utils
     rnd = ROUNDS[round_name]
     rows = {}
     for name in rnd["candidates"]:
@@ -286,7 +283,7 @@ def verdict(round_name: str, folder: Path = TUNING) -> dict:
         complete = len(records) == len(rnd["seeds"])
         if not complete and not ruled_out(round_name, name, folder):
             continue
-        lasts = [a for r in records for a in utils.summarize(r)["last"]]
+        lasts = [a for r in records for a in summarize(r)["last"]]
         rows[name] = {"params": records[0]["params"], "macs": records[0]["macs"], "seeds": [r["seed"] for r in records],
                       "complete": complete, "mean": sum(lasts) / len(lasts), "min": min(lasts)}
     qualified = [n for n, r in rows.items() if r["complete"] and r["mean"] >= MEAN_BAR and r["min"] >= MIN_BAR]
@@ -308,38 +305,38 @@ def verdict(round_name: str, folder: Path = TUNING) -> dict:
 
 def candidate_params(candidate: dict) -> int:
     """A candidate's parameters, from its model (nothing trained)."""
-    import candidates
-    import utils
     model = getattr(candidates, candidate["model"])(**candidate["config"].get("model_kwargs", {}))
     return utils.count_params(model)
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("rounds", nargs="+", choices=sorted(ROUNDS), metavar="ROUND",
-                   help=f"one or more of {', '.join(ROUNDS)}")
-    p.add_argument("--jobs", type=int, default=1, help="runs at a time (one process each)")
-    p.add_argument("--out", default=str(TUNING))
-    p.add_argument("--verdict", action="store_true", help="apply the round's rule to the runs in --out")
-    args = p.parse_args(argv)
-    if args.verdict:
-        for round_name in args.rounds:
-            v = verdict(round_name, Path(args.out))
-            print(round_name)
-            for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
-                note = "  qualifies" if name in v["qualified"] else ""
-                if not r["complete"]:
-                    note = f"  ruled out after seeds {', '.join(map(str, r['seeds']))}"
-                print(f"  {name:<16}{r['params']:>6,} params {r['macs']:>9,} MACs  mean {r['mean']:.3f}  "
-                      f"min {r['min']:.2f}{note}")
-            if v["pending"]:
-                print(f"  undecided: {len(v['pending'])} candidates the rule could still prefer have not run")
-            else:
-                print(f"  chosen: {v['chosen']}" if v["chosen"] else f"  none qualifies; highest mean: {v['fallback']}")
-        return 0
-    run_rounds(args.rounds, args.jobs, Path(args.out))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def recipe_change(config: dict) -> str:
+    """What a search candidate changes in step 6's recipe (round 7's), in words."""
+    base, changes = STEP6_RECIPE, []
+    opt, base_opt = config["optimizer"], base["optimizer"]
+    if opt["name"] != base_opt["name"]:
+        changes.append(f"{opt['name']} lr {opt['lr']:g}" + (f", weight decay {opt['weight_decay']:g}" if opt.get("weight_decay") else ""))
+    elif (opt.get("momentum"), opt.get("nesterov", False)) != (base_opt["momentum"], base_opt["nesterov"]):
+        changes.append(f"SGD momentum {opt.get('momentum', 0):g}{', Nesterov' if opt.get('nesterov') else ''}")
+    if opt["name"] == "SGD" and opt.get("weight_decay", 0) != base_opt["weight_decay"]:
+        changes.append(f"weight decay {opt.get('weight_decay', 0):.0e}".replace("e-0", "e-").replace("0e+00", "0"))
+    sched = config.get("lr_schedule", base["lr_schedule"])
+    for key, label in (("max_lr", "peak rate"), ("pct_start", "warm-up share"), ("div_factor", "div"),
+                       ("final_div_factor", "final div")):
+        if sched.get(key, ONECYCLE_DEFAULTS.get(key)) != base["lr_schedule"].get(key, ONECYCLE_DEFAULTS.get(key)):
+            changes.append(f"{label} {sched[key]:g}")
+    if "max_momentum" in sched:       # OneCycleLR's default cycle: 0.85-0.95
+        changes.append(f"momentum {sched['base_momentum']:g}-{sched['max_momentum']:g}")
+    if config.get("max_grad_norm"):
+        changes.append(f"gradient norm clipped at {config['max_grad_norm']:g}")
+    if config.get("batch_size", base["batch_size"]) != base["batch_size"]:
+        changes.append(f"batch {config['batch_size']}")
+    if config.get("ema_decay", base["ema_decay"]) != base["ema_decay"]:
+        changes.append(f"weight average {config['ema_decay']:g}" if config["ema_decay"] else "no weight average")
+    augment = config.get("augment", base["augment"])
+    if (augment["degrees"], augment["shift"]) != (base["augment"]["degrees"], base["augment"]["shift"]):
+        changes.append(f"±{augment['degrees']}°, ±{augment['shift']:g} px")
+    if augment.get("scale"):
+        changes.append(f"scale ±{augment['scale']:.0%}")
+    if augment.get("interpolation", "bilinear") != "bilinear":
+        changes.append(f"{augment['interpolation']} resampling")
+    return ", ".join(changes) or "none"

@@ -1,17 +1,21 @@
 """TUNING.md's generated tables: one per search round, each reading only that round's runs.
 
 Rounds 1-6 are the files of results/tuning/ named by their prefix (no prefix: round 1); rounds
-7-10 are the candidates and rules of search/search.py. Also each notebook on the validation
+7-12 are the candidates and rules of s7/rounds.py. Also each notebook on the validation
 split, the test seeds of the rounds' picks and the size sweep.
 """
 from __future__ import annotations
 
 import inspect
 
-from runs import (NOTEBOOKS, RESULTS, SEARCH_ROUNDS, load_notebook, mean, meets_target, pct, pooled_last,  # noqa: I001
-                  recipe_change, round_runs, seed_table, size_groups, summarize, tested_picks, trained_weights)
+import models
 
-import models  # noqa: E402  (runs puts the repository on sys.path)
+from ..notebooks import NOTEBOOKS
+from ..places import RESULTS_DIR, VALIDATION
+from ..record_sets import load_notebook, round_runs, size_groups, tested_picks
+from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
+from ..rounds import MIN_BAR, ROUNDS, recipe_change, verdict
+from .steps import seed_table
 
 EARLY_ROUNDS = ("round1", "round2", "round3", "round4", "round5")
 MODEL6_WIDTHS = inspect.signature(models.Model6).parameters["widths"].default
@@ -79,7 +83,7 @@ def validation_table() -> str:
     """Each notebook's recipe on the validation split (results/validation/), beside its test figures."""
     rows = ["| Step | Validation: best % | Validation: last 3 % | Test: last 3 % (seed 1) |", "|---|---:|---|---|"]
     for notebook in NOTEBOOKS:
-        val, record = load_notebook(notebook, RESULTS / "validation"), load_notebook(notebook)
+        val, record = load_notebook(notebook, RESULTS_DIR / VALIDATION), load_notebook(notebook)
         if val and record:
             v = summarize(val)
             rows.append(f"| {notebook} | {v['best_eval']:.2f} | {pct(v['last'])} | {pct(summarize(record)['last'])} |")
@@ -87,30 +91,29 @@ def validation_table() -> str:
 
 
 def round_table(round_name: str) -> str:
-    """Rounds 7-10: each candidate's figures and what the round's rule decided."""
-    import search
-    v = search.verdict(round_name)
+    """Rounds 7-12: each candidate's figures and what the round's rule decided."""
+    v = verdict(round_name)
     ran = set(round_runs(round_name))
     rows = ["| Candidate | Layout (`candidates.Net`) | Recipe change | Params | MACs/img | Seeds | Val mean of last 3 % "
             "| Val min % | Qualifies |", "|---|---|---|---:|---:|---|---:|---:|:---:|"]
-    for name, c in search.ROUNDS[round_name]["candidates"].items():
+    for name, c in ROUNDS[round_name]["candidates"].items():
         kw = c["config"]["model_kwargs"]
         start = f"| {name} | `{kw['spec']}`, head {kw['head']} | {recipe_change(c['config'])} |"
         if name in v["rows"]:
             r = v["rows"][name]
             seeds = (f"{min(r['seeds'])}-{max(r['seeds'])}" if r["complete"]
-                     else f"{', '.join(map(str, r['seeds']))} (ruled out: a last-3 accuracy under {search.MIN_BAR:.2f})")
+                     else f"{', '.join(map(str, r['seeds']))} (ruled out: a last-3 accuracy under {MIN_BAR:.2f})")
             rows.append(f"{start} {r['params']:,} | {r['macs']:,} | {seeds} | {r['mean']:.3f} | "
                         f"{r['min']:.2f} | {'yes' if name in v['qualified'] else 'no'} |")
         else:
             rows.append(f"{start} | | {'incomplete' if name in ran else 'not run'} | | | |")
     if v["pending"]:
-        verdict = (f"undecided: {len(v['pending'])} of the candidates the rule could still prefer have not run "
+        decided = (f"undecided: {len(v['pending'])} of the candidates the rule could still prefer have not run "
                    f"({', '.join(v['pending'])}).")
     else:
-        verdict = (f"{v['chosen'] or 'no candidate qualifies'}"
+        decided = (f"{v['chosen'] or 'no candidate qualifies'}"
                    + (f" (the highest mean: {v['fallback']})." if v["fallback"] else "."))
-    rows += ["", f"Rule, written before the runs: {v['rule']}", "", f"Verdict: {verdict}"]
+    rows += ["", f"Rule, written before the runs: {v['rule']}", "", f"Verdict: {decided}"]
     return "\n".join(rows)
 
 
@@ -132,6 +135,6 @@ def sizes_table(notebook: int = 6) -> str:
 
 def tuning_blocks() -> dict:
     return {**{name: runs_table(name) for name in EARLY_ROUNDS}, "averaging": averaging_table(),
-            "validation": validation_table(), **{name: round_table(name) for name in SEARCH_ROUNDS},
+            "validation": validation_table(), **{name: round_table(name) for name in ROUNDS},
             **{f"{name}_test": seed_table(records) for name, records in tested_picks().items()},
             "sizes": sizes_table()}

@@ -1,28 +1,41 @@
-"""A run from a recipe dict, for the scripts that train many runs (tune.py, search.py via tune.py,
-benchmark.py): the cells of a notebook, config to saved record, as one object.
+"""A seeded run built from a recipe dict, for the studies that train many runs (the one-at-a-time
+ladders, the public recipes, the validation search, the benchmark): the cells of a notebook, config
+to saved record, as one object.
 
-  run = Recipe(Model6, seed=1, epochs=15, batch_size=64, optimizer={"name": "SGD", "lr": 0.1, ...},
-               lr_schedule={"name": "OneCycleLR", "max_lr": 0.1}, augment={...}, ema_decay=0.998)
+  run = Recipe(Model6, seed=1, **notebook_recipe(notebook_parameters(6)))
   run.fit(); run.save(out_dir)
 
 The optimizer and the schedule are torch classes named in the dicts. The epoch loop is the
-notebooks' loop (tests/test_training.py checks that both give the same run).
+notebooks' loop over utils.train and utils.test (tests/test_recipe.py checks that both give the same run).
 """
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
+import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import utils
 
-import utils  # noqa: E402
-from s7.pixels import normalise  # noqa: E402
-from s7 import gpu  # noqa: E402
+from . import gpu
+from .pixels import normalise
+from .places import RUNS, results_path, study_path
+from .records import load_results, meets_target, summarize
+
+HOLDOUT = 5000     # the validation split: the last 5,000 training images, held out of training
+
+
+def notebook_recipe(params: dict) -> dict:
+    """Recipe's keyword arguments from a notebook's parameters cell (notebook_parameters): the one
+    way a study turns a notebook's config into a run; change a part with dict(recipe, key=value)."""
+    schedule = params.get("LR_SCHEDULE")
+    return dict(epochs=params["EPOCHS"], batch_size=params["BATCH_SIZE"],
+                optimizer=dict(name="SGD", **params["OPTIMIZER"]),
+                lr_schedule=dict(name="OneCycleLR", **schedule) if schedule else None,
+                augment=params["AUGMENT"], ema_decay=params.get("EMA_DECAY", 0.0))
 
 
 def build_optimizer(model, spec: dict) -> torch.optim.Optimizer:
@@ -31,7 +44,7 @@ def build_optimizer(model, spec: dict) -> torch.optim.Optimizer:
     return getattr(torch.optim, spec.pop("name"))(model.parameters(), **spec)
 
 
-SCHEDULERS: dict = {}     # schedules beyond torch's, by name: the public recipes' (search/public.py)
+SCHEDULERS: dict = {}     # schedules beyond torch's, by name: the public recipes' (s7/public.py)
 
 
 def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: int, eval_split: str):
@@ -52,6 +65,22 @@ def build_scheduler(optimizer, spec: dict | None, steps_per_epoch: int, epochs: 
     return (SCHEDULERS.get(name) or getattr(torch.optim.lr_scheduler, name))(optimizer, **spec)
 
 
+class GradientClipping:
+    """An optimizer whose step first clips the gradients' total norm to max_norm (a public recipe's
+    clipping): utils.train calls its zero_grad and step like any optimizer's."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, max_norm: float):
+        self.optimizer, self.max_norm = optimizer, max_norm
+        self.params = [p for group in optimizer.param_groups for p in group["params"]]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.optimizer.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        nn.utils.clip_grad_norm_(self.params, self.max_norm)
+        self.optimizer.step()
+
+
 def clean_images(loader, device) -> torch.Tensor:
     """The normalised, un-augmented images of a training loader (the tensor loader or a DataLoader)."""
     if hasattr(loader, "images"):
@@ -67,29 +96,29 @@ class Recipe:
 
     def __init__(self, model_cls, *, notebook: int = 0, seed: int = 1, epochs: int = 15, batch_size: int = 128,
                  optimizer: dict, lr_schedule: dict | None = None, augment: dict | None = None,
-                 holdout: int = 0, quick: bool = False, data_root=None, fast: bool = True, device=None,
-                 model_kwargs: dict | None = None, label_smoothing: float = 0.0, ema_decay: float = 0.0,
-                 max_grad_norm: float | None = None, cuda_graph: bool = True, cudnn_autotune: bool = True,
-                 loaders: utils.Loaders | None = None, data_path: str | None = None):
+                 holdout: int = 0, quick: bool = False, data_root=None, device=None,
+                 model_kwargs: dict | None = None, ema_decay: float = 0.0, max_grad_norm: float | None = None,
+                 cuda_graph: bool = True, cudnn_autotune: bool = True, loaders: utils.Loaders | None = None,
+                 data_path: str = "tensor"):
         self.device = utils.pick_device(device)
-        self.threads = utils.set_threads()
+        utils.set_threads()
         epochs = 1 if quick else epochs
         # what the record calls the data path; given loaders name their own
-        self.notebook, self.data_path = notebook, data_path or ("tensor" if fast else "dataloader")
+        self.notebook, self.data_path = notebook, data_path
         self.recipe = dict(seed=seed, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                            lr_schedule=lr_schedule, augment=augment, holdout=holdout, quick=quick,
-                           model_kwargs=model_kwargs, label_smoothing=label_smoothing, ema_decay=ema_decay,
-                           max_grad_norm=max_grad_norm)
+                           model_kwargs=model_kwargs, ema_decay=ema_decay, max_grad_norm=max_grad_norm)
         utils.seed_everything(seed)
         self.model = model_cls(**(model_kwargs or {})).to(self.device)
         # loaders: given ones (a public solution's own DataLoader) replace the project's
-        self.loaders = loaders or utils.get_loaders(batch_size, augment, holdout, self.device, seed, data_root,
-                                                    quick, fast)
+        self.loaders = loaders or utils.get_loaders(batch_size=batch_size, augment=augment, holdout=holdout,
+                                                    device=self.device, seed=seed, root=data_root, quick=quick)
         self.optimizer = build_optimizer(self.model, optimizer)
         self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs,
                                          self.loaders.eval_split)
         self.average = utils.WeightAverage(self.model, ema_decay) if ema_decay else None
-        self.graph = gpu.cuda_graph(self.device, cudnn_autotune) if cuda_graph else None
+        # clipping is not captured in a graph: a clipped run trains eagerly
+        self.graph = gpu.cuda_graph(self.device, cudnn_autotune) if cuda_graph and max_grad_norm is None else None
         self.history = self.record = None
 
     @property
@@ -99,17 +128,18 @@ class Recipe:
 
     def fit(self, epochs: int | None = None) -> dict:
         """The epoch loop of the notebooks (`epochs`: stop after that many of the recipe's)."""
-        model, loaders, optimizer, device = self.model, self.loaders, self.optimizer, self.device
+        model, loaders, device = self.model, self.loaders, self.device
+        max_norm = self.recipe["max_grad_norm"]
+        optimizer = GradientClipping(self.optimizer, max_norm) if max_norm is not None else self.optimizer
         per_batch = self.scheduler if utils.steps_per_batch(self.scheduler) else None
         total = self.recipe["epochs"]
         self.history = utils.History(loaders.eval_split, averaged=self.average is not None)
         clean = clean_images(loaders.train, device) if self.average is not None else None
         for epoch in range(1, (epochs or total) + 1):
-            lr = optimizer.param_groups[0]["lr"]
+            lr = self.optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
-            train_loss, train_acc = utils.train(model, loaders.train, optimizer, device, per_batch, self.average,
-                                                self.recipe["label_smoothing"], self.recipe["max_grad_norm"],
-                                                self.graph, f"epoch {epoch}/{total}")
+            train_loss, train_acc = utils.train(model, loaders.train, optimizer, device, scheduler=per_batch,
+                                                average=self.average, graph=self.graph, desc=f"epoch {epoch}/{total}")
             seconds = time.perf_counter() - start
             trained_acc = None
             if self.average is not None:
@@ -122,7 +152,8 @@ class Recipe:
                     self.scheduler.step(test_loss)          # a validation loss: build_scheduler refuses the test split
                 else:
                     self.scheduler.step()
-            self.history.add(epoch, lr, train_loss, train_acc, test_loss, test_acc, seconds, trained_acc)
+            self.history.add(epoch, lr=lr, train_loss=train_loss, train_acc=train_acc, eval_loss=test_loss,
+                             eval_acc=test_acc, seconds=seconds, trained_acc=trained_acc)
         return self.history
 
     def save(self, out_dir, **extra) -> dict:
@@ -131,8 +162,8 @@ class Recipe:
         public solution's own DataLoader does not); `extra`: more fields for the record."""
         fit = (utils.training_fit(self.final_model, self.loaders.train, self.device)
                if hasattr(self.loaders.train, "images") else None)
-        self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, self.device,
-                                     self.graph, fit=fit, data_path=self.data_path, **self.recipe, **extra)
+        self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, device=self.device,
+                                     graph=self.graph, fit=fit, data_path=self.data_path, **self.recipe, **extra)
         return self.record
 
 
@@ -141,18 +172,17 @@ def save_as(run: Recipe, path, **extra) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         record = run.save(tmp, **extra)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(utils.results_path(0, tmp), path)
+        shutil.copy(results_path(0, tmp), path)
     return record
-
-
-RUNS = Path(__file__).resolve().parents[1] / "runs"    # a study's runs go here unless --publish (git-ignored)
 
 
 def study_out(args, published: Path) -> Path:
     """Where a study writes: --out if given, the published folder with --publish, else runs/<folder>.
-    A quick run is never published."""
+    A quick run is never published, and --publish and --out are one or the other."""
     if args.publish and args.quick:
         raise SystemExit("--publish with --quick: a quick run is a smoke test, never a published result")
+    if args.publish and args.out:
+        raise SystemExit("give --publish (the published folder) or --out DIR, not both")
     if args.out:
         return Path(args.out)
     return published if args.publish else RUNS / published.name
@@ -172,11 +202,11 @@ def seeded_runs(name: str, seeds, out, train, quick: bool = False) -> None:
     file there is kept, by a quick run too (delete it to re-run); only a quick run's file is redone.
     One line per run."""
     for seed in seeds:
-        path = Path(out) / f"{name}_seed{seed}.json"
-        if path.exists() and not utils.load_results(path)["quick"]:
+        path = study_path(name, seed, out)
+        if path.exists() and not load_results(path)["quick"]:
             print(f"{name} seed {seed}: kept {path} (delete the file to re-run)")
             continue
         record = train(seed)
-        s = utils.summarize(record)
+        s = summarize(record)
         print(f"{name} seed {seed}: params {s['params']:,}, last 3 {s['split']} {s['last']}, "
-              f"{'meets' if utils.meets_target(record) else 'misses'} the target", flush=True)
+              f"{'meets' if meets_target(record) else 'misses'} the target", flush=True)

@@ -1,0 +1,114 @@
+"""The public comparison: README's short table, RESULTS.md's full one, the fidelity of each re-run
+to its author's log and what each re-run changed."""
+from __future__ import annotations
+
+import models
+import utils
+
+from ..fidelity import FIDELITY_MARGIN, fidelity
+from ..record_sets import (STEP6_ON_PUBLIC, public_reruns, public_solutions, round_label, seed_records, size_groups,
+                           tested_picks)
+from ..records import mean, pct, pooled_last
+from ..rounds import recipe_change
+
+
+def seeds_row(name: str, records: list[dict]) -> str:
+    """A comparison row: a recipe's seeded runs, their last-3 mean and minimum, seeds meeting the target."""
+    lasts = pooled_last(records)
+    return (f"| {name} | {records[0]['params']:,} | last 3: mean {mean(lasts):.2f}, min {min(lasts):.2f}; "
+            f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
+
+
+def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
+    """Each public solution as published (one run) and, where it was, re-run here; `layouts`: name
+    each by its layout in RESULTS.md's shorthand; `rerun_only`: only the ones re-run here."""
+    rows = []
+    for p in public_solutions():
+        reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
+        if rerun_only and not reruns:
+            continue
+        name = f"public: {p['recipe']}" if layouts else "a public solution"
+        rows.append(f"| {name} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
+        check = fidelity(p, reruns)
+        if check and not check["faithful"]:      # its figures are not shown: they are not the author's recipe's
+            rows.append(f"| the same, re-run here | {p['params']:,} | not a faithful re-run: its training does not "
+                        f"match its author's log (RESULTS.md, Fidelity) | {len(reruns)} |")
+        elif reruns:
+            rows.append(seeds_row("the same, re-run here", reruns))
+    return rows
+
+
+def fidelity_table() -> str:
+    """Each public re-run beside its author's own log: the train accuracy at epochs 1, 2 and the last
+    (published, and the re-run seeds' range) and the rates; faithful or not (runs.fidelity's rule)."""
+    rows = ["| Re-run | Seeds | Train % epoch 1: published, re-run seeds | Epoch 2 | Last epoch | Rates | Faithful |",
+            "|---|:---:|---|---|---|---|:---:|"]
+    for p in public_solutions():
+        check = fidelity(p, public_reruns(p["rerun"])) if p.get("rerun") else None
+        if check is None:
+            continue
+        cells = [f"{a['published']:.2f}; {a['low']:.2f}-{a['high']:.2f}"
+                 + ("" if a["low"] <= a["published"] <= a["high"] else f" (inside the {FIDELITY_MARGIN} widening)" if a["inside"]
+                    else " **outside**") for a in check["accuracy"]]
+        cells[-1] = f"{check['accuracy'][-1]['epoch']}: {cells[-1]}"
+        if check["rates"] is None:
+            rates = "not logged"
+        else:
+            differ = [r for r in check["rates"] if not r["equal"]]
+            rates = (f"equal at all {len(check['rates'])} epochs" if not differ else
+                     "differ at epoch " + ", ".join(f"{r['epoch']} ({r['published']:g} published, "
+                                                    f"{'/'.join(f'{h:g}' for h in r['here'])} here)" for r in differ))
+        rows.append(f"| `{p['rerun']}` ({p['params']:,}) | {check['seeds']} | {' | '.join(cells)} | {rates} | "
+                    f"{'yes' if check['faithful'] else '**no**'} |")
+    return "\n".join(rows)
+
+
+def layout_rows() -> list[str]:
+    """A public layout trained with step 6's recipe (search/public.py): a point on the size frontier."""
+    records = public_reruns(STEP6_ON_PUBLIC)
+    return [seeds_row("this project's recipe on the public 3,762 layout", records)] if records else []
+
+
+COMPARISON_HEAD = ["| Solution | Params | What it shows (test %) | Seeds shown |", "|---|---:|---|:---:|"]
+
+
+def comparison_table(notebook: int = 6) -> str:
+    """README's short comparison: the public solutions re-run here beside Model6, and a public layout
+    with step 6's recipe (said plainly when it holds on at least 9 of 10 seeds)."""
+    rows = (COMPARISON_HEAD + public_rows(layouts=False, rerun_only=True)
+            + [seeds_row("**this project: Model6**", seed_records(notebook))] + layout_rows())
+    layout = public_reruns(STEP6_ON_PUBLIC)
+    meeting = sum(map(utils.meets_target, layout))
+    if len(layout) >= 10 and meeting >= 0.9 * len(layout):
+        rows += ["", f"Step 6's recipe on the public {layout[0]['params']:,}-parameter layout meets the target on "
+                     f"{meeting} of {len(layout)} seeds: the smallest network known to hold on 9 of 10 seeds."]
+    return "\n".join(rows)
+
+
+def deviation_lines() -> list[str]:
+    """What each re-run here changed from the published recipe, as its results files record it."""
+    lines = []
+    for name in [p["rerun"] for p in public_solutions() if p.get("rerun")] + [STEP6_ON_PUBLIC]:
+        records = public_reruns(name)
+        if records:
+            said = sorted({r.get("deviations", "not recorded") for r in records})
+            versions = sorted({r["albumentations"] for r in records if "albumentations" in r})
+            lines.append(f"- `{name}` ({records[0]['params']:,} parameters, {len(records)} seeds): {'; '.join(said)}"
+                         + (f"; albumentations installed when it ran: {', '.join(versions)}" if versions else "") + ".")
+    return lines
+
+
+def public_table(notebook: int = 6) -> str:
+    """RESULTS.md's full comparison: the public solutions, Model6 and the same recipe narrower, a
+    public layout with step 6's recipe, the validation search's picks; then each re-run's deviations."""
+    rows = COMPARISON_HEAD + public_rows()
+    for params, records in size_groups(notebook).items():
+        rows.append(seeds_row("**this project: Model6**" if params == utils.count_params(models.Model6())
+                              else "this project, narrower", records))
+    rows += layout_rows()
+    for round_name, records in tested_picks().items():
+        change = recipe_change(records[0])
+        rows.append(seeds_row(f"this project, {round_label(round_name)}'s pick (`{records[0]['model_kwargs']['spec']}`"
+                              f"{', ' + change if change != 'none' else ''})", records))
+    return "\n".join(rows + ["", "What each re-run here changed from the published recipe (`search/public.py`; "
+                                  "each results file records its own):", ""] + deviation_lines())

@@ -1,0 +1,84 @@
+"""README.md, RESULTS.md, TUNING.md, the plots and the notebooks' Results cells, generated from results/.
+
+  python -m scripts.run --report
+
+Writes, between the files' "generated" markers: README's table of the six steps, the seed-study
+gains, step 6's changes one at a time, the seed table of step 6, a short public comparison and
+robustness; RESULTS.md's full comparison and performance; TUNING.md's tables (tuning_md.py); the
+plots (plots.py); and each notebook's cell tagged "results" (notebook_cells.py). Which runs each
+table reads is in s7/record_sets.py. Nothing here is typed by hand: change a result by re-running
+its notebook.
+"""
+from __future__ import annotations
+
+import re
+
+from ..places import ROOT
+from ..record_sets import seed_records
+from ..robustness import ROBUSTNESS, evaluate_published
+from .colab import colab_note, fill_colab_links, git_remote, github_repo
+from .ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line
+from .notebook_cells import update_notebooks
+from .performance import performance_section
+from .plots import plot_ablation, plot_accuracy, plot_frontier
+from .public_tables import comparison_table, fidelity_table, public_table
+from .steps import gains, robustness_table, seed_table, steps_table
+from .tuning_md import tuning_blocks
+
+
+README = ROOT / "README.md"
+
+
+TUNING_MD = ROOT / "TUNING.md"
+
+
+RESULTS_MD = ROOT / "RESULTS.md"
+
+
+START, END = "<!-- generated:{} start -->", "<!-- generated:{} end -->"
+
+
+def replace_block(text: str, name: str, body: str) -> str:
+    start, end = START.format(name), END.format(name)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"the markers {start} ... {end} are missing")
+    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+
+
+def readme_blocks(repo: str | None = None) -> dict:
+    return {"steps": steps_table(), "gains": gains(), "ablation": ablation_table(), "ablation_without":
+            ladder_block("step6_without"), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
+            "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo)}
+
+
+def results_blocks() -> dict:
+    """RESULTS.md's generated parts: the full comparison and the performance figures."""
+    return {"public": public_table(), "fidelity": fidelity_table(), "ablation": ablation_table(),
+            "ablation_without": ladder_block("step6_without"), "step4": ladder_block("step4"),
+            "performance": performance_section()}
+
+
+def generated_blocks(repo: str | None = None) -> dict:
+    """Every generated part: README's, RESULTS.md's, then TUNING.md's."""
+    return {**readme_blocks(repo), **results_blocks(), **tuning_blocks()}
+
+
+def regenerate(with_robustness: bool = True) -> None:
+    """Every generated part written into place (first the robustness table's evaluation of the committed weights)."""
+    if with_robustness:
+        evaluate_published()
+    plot_accuracy()
+    for ladder in LADDER_TITLES:
+        plot_ablation(ladder)
+    plot_frontier()
+    repo = github_repo(git_remote())
+    for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks())):
+        text = path.read_text()
+        for name, body in blocks.items():
+            text = replace_block(text, name, body)
+        path.write_text(fill_colab_links(text, repo) if repo else text)
+    update_notebooks(repo)
+    print(f"updated {README.name}, {RESULTS_MD.name}, {TUNING_MD.name}, the plots in results/, the notebooks' Results cells"
+          + (f", the Colab links ({repo})" if repo else "") + (f" and {ROBUSTNESS.relative_to(ROOT)}" if with_robustness else ""))
+

@@ -1,0 +1,43 @@
+"""The validation search's rounds (s7/rounds.py): run their candidates, or apply a round's rule.
+
+  python -m search.rounds round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via search/tune.py
+  python -m search.rounds round7 --verdict                           # apply the round's rule to results/tuning/
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from s7.rounds import ROUNDS, TUNING, run_rounds, verdict
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("rounds", nargs="+", choices=sorted(ROUNDS), metavar="ROUND",
+                   help=f"one or more of {', '.join(ROUNDS)}")
+    p.add_argument("--jobs", type=int, default=1, help="runs at a time (one process each)")
+    p.add_argument("--out", default=str(TUNING))
+    p.add_argument("--verdict", action="store_true", help="apply the round's rule to the runs in --out")
+    args = p.parse_args(argv)
+    if args.verdict:
+        for round_name in args.rounds:
+            v = verdict(round_name, Path(args.out))
+            print(round_name)
+            for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
+                note = "  qualifies" if name in v["qualified"] else ""
+                if not r["complete"]:
+                    note = f"  ruled out after seeds {', '.join(map(str, r['seeds']))}"
+                print(f"  {name:<16}{r['params']:>6,} params {r['macs']:>9,} MACs  mean {r['mean']:.3f}  "
+                      f"min {r['min']:.2f}{note}")
+            if v["pending"]:
+                print(f"  undecided: {len(v['pending'])} candidates the rule could still prefer have not run")
+            else:
+                print(f"  chosen: {v['chosen']}" if v["chosen"] else f"  none qualifies; highest mean: {v['fallback']}")
+        return 0
+    run_rounds(args.rounds, args.jobs, Path(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
