@@ -1,5 +1,6 @@
 """What the six notebooks call, in the order a run uses it: seeding and device -> data -> the model
-report -> train and test (and step 6's weight average) -> the fit and the saved run -> plots -> the errors.
+report -> the checks before training -> train and test (and step 6's weight average) -> the fit and the
+saved run -> plots -> the errors.
 
 This is the file to read beside a notebook. What a learner need not read lives in the package s7/:
 the IDX file checks, the augmentation op, the CUDA graphs, results files, your own digit, and the
@@ -26,6 +27,7 @@ from s7.pil_loader import torchvision_augment  # noqa: F401  (notebook 5)
 from s7.pixels import normalise
 from s7.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
 from s7.records import TARGET_ACC, History, load_model, meets_target, summarize, target_line, write_run  # noqa: F401  (History, target_line: every notebook; meets_target, summarize: notebook 6)
+from s7.verdict import is_published_run, where_it_stands  # noqa: F401  (every notebook's last cells)
 
 QUICK_TRAIN, QUICK_EVAL = 5000, 1000                        # smoke mode: this many images
 EVAL_BATCH = 2000                                           # images per evaluation batch (no gradients: large)
@@ -222,6 +224,46 @@ def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
     print(f"\nparameters: {totals['params']:,}   multiply-adds per image: {totals['macs']:,}   "
           f"final receptive field: {totals['final_rf']}")
     return totals
+
+
+# ----------------------------------------------------------------------------
+# The checks before training
+# ----------------------------------------------------------------------------
+@torch.no_grad()
+def initial_loss(model, loader, device, n: int = 1000) -> float:
+    """The untrained network's mean loss on the first n training images (eval mode, no augmentation).
+    A network that knows nothing spreads its belief over the 10 digits: -ln(1/10) = 2.303."""
+    was_training = model.training
+    model.eval()
+    loss = F.cross_entropy(model(loader.images[:n].to(device)), loader.labels[:n].to(device)).item()
+    model.train(was_training)
+    print(f"loss before training: {loss:.3f}, against -ln(1/10) = {math.log(10):.3f} for a network that knows nothing "
+          f"(far above it: the first outputs are confidently wrong; far below: the inputs give the labels away)")
+    return loss
+
+
+def fit_one_batch(model, optimizer_cls, optimizer_args: dict, loader, device, n: int = 32, steps: int = 200) -> int | None:
+    """Train a copy of the network on its first n training images alone until it gets all of them right:
+    a network and a loop that can learn must manage that in a few dozen steps. Returns the steps it
+    took (None: not within `steps`). The model, its optimizer and the random numbers of the run are
+    untouched: the copy trains under a forked RNG."""
+    x, y = loader.images[:n].to(device), loader.labels[:n].to(device)
+    copy_ = copy.deepcopy(model).train()
+    optimizer = optimizer_cls(copy_.parameters(), **optimizer_args)
+    with torch.random.fork_rng(devices=[device] if torch.device(device).type == "cuda" else []):
+        for step in range(1, steps + 1):
+            optimizer.zero_grad(set_to_none=True)
+            out = copy_(x)
+            loss = F.cross_entropy(out, y)
+            loss.backward()
+            optimizer.step()
+            if (out.argmax(1) == y).all():
+                print(f"one batch of {n} images fitted to 100% in {step} steps (loss {loss.item():.3f}): "
+                      f"the network and the loop can learn; if they could not, no amount of epochs would help")
+                return step
+    print(f"one batch of {n} images NOT fitted in {steps} steps: look for a bug before training "
+          f"(labels that do not match their images, a wrong loss, a learning rate far off)")
+    return None
 
 
 # ----------------------------------------------------------------------------

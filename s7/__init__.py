@@ -1,4 +1,20 @@
-"""The machinery beside utils.py: what a learner need not read to follow a notebook, one idea a file.
+"""The package beside utils.py: what a learner need not read to follow a notebook, one idea a file.
 
-utils.py imports from here; nothing here imports utils.py.
+Two layers, and the arrows only point down:
+
+  scripts/, search/   the commands (python -m scripts.run, python -m search.ablation, ...)
+        |
+  the studies and reports, which build on utils.py and models.py:
+        notebooks   the notebooks' parameters cells      runner       a notebook executed and put in place
+        recipe      a seeded run from a recipe dict       record_sets  which runs each table reads
+        ladders, rounds, candidates, public, fidelity     the studies as data
+        robustness  the committed weights under perturbations          report/  the generated documents
+        |
+  utils.py, models.py  the learner's files
+        |
+  what utils.py stands on, which imports nothing above it:
+        places (where files live), records (results files), data_checks, pixels, augment, gpu,
+        pil_loader, digits, verdict (the series' one rule for "did it help?")
+
+tests/test_layout.py checks that the code imports this way.
 """

@@ -8,7 +8,8 @@ ones (a 4x4 map), an optional 1x1 expansion before the average pool (more averag
 the activation (ReLU or SiLU), BatchNorm before the activation instead of after it, and
 padding in block 2 (`b2_padding=1`: the same parameters on 12x12 maps, more multiply-adds).
 Separable is Model6 with the last two 3x3 convs depthwise-separable: far fewer parameters per
-channel, so the last block can be much wider.
+channel, so the last block can be much wider. Net writes a network as a string of layers (rounds
+7-12 of the search, s7/rounds.py), to search where the parameters sit.
 """
 import torch.nn as nn
 import torch.nn.functional as F

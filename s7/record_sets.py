@@ -11,8 +11,9 @@ import json
 
 from . import ladders
 from .places import PUBLIC, RESULTS_DIR, SEEDS, SIZES, TUNING, results_path
-from .records import load_results, mean, summarize, trained_weights
+from .records import load_results, trained_weights
 from .rounds import ROUNDS
+from .verdict import seed_mean
 
 STUDY_SEEDS = range(1, 6)     # the seeds every notebook's recipe is compared on
 PUBLISHED = RESULTS_DIR / PUBLIC / "published.json"
@@ -37,7 +38,14 @@ def study_records(notebook: int) -> list[dict]:
 
 def seed_means(notebook: int) -> dict[int, float]:
     """Seed -> mean of that run's last 3 test accuracies, seeds 1-5 (results/seeds/)."""
-    return {r["seed"]: mean(summarize(r)["last"]) for r in study_records(notebook)}
+    return {r["seed"]: seed_mean(r) for r in study_records(notebook)}
+
+
+def fit_gaps(notebook: int) -> dict[int, float]:
+    """Seed -> the fit gap of that run at seeds 1-5: the accuracy of its kept weights on the clean
+    training images minus their test accuracy at the last epoch (runs that recorded their fit)."""
+    return {r["seed"]: r["clean_train_acc"] - r["history"]["test_acc"][-1]
+            for r in study_records(notebook) if "clean_train_acc" in r}
 
 
 def ablation_records(ladder: str = "step6") -> list[tuple[dict, list[dict]]]:

@@ -15,6 +15,9 @@ TARGET_ACC = 99.4                   # the exercise: % test accuracy in each of t
 TARGET = "fewer than 8,000 parameters and at least 99.40% test accuracy in each of the last 3 of at most 15 epochs"
 HISTORY_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
 OPTIONAL = ("model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm")   # recorded only when set
+# what makes two runs the same recipe: the runner compares a run with the published run these match
+RECIPE_KEYS = ("model", "params", "seed", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout",
+               "quick", "model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm", "data_path")
 
 
 class History(dict):
@@ -90,7 +93,7 @@ def summarize(record: dict, last: int = 3) -> dict:
     split = "test" if "test_acc" in h else "val"
     acc = h[f"{split}_acc"]
     return {"params": record["params"], "macs": record.get("macs"), "epochs": len(acc),
-            "best_train": max(h["train_acc"]), "best_eval": max(acc), f"best_{split}": max(acc),
+            "best_train": max(h["train_acc"]), "best_eval": max(acc),
             "last": acc[-last:], "min_last": min(acc[-last:]), "split": split,
             "sec_per_epoch": sum(h["seconds"]) / len(h["seconds"])}
 
@@ -150,3 +153,8 @@ def target_line(record: dict) -> str:
 def pct(values) -> str:
     """Accuracies as the tables print them: '99.61, 99.62, 99.57'."""
     return ", ".join(f"{v:.2f}" for v in values)
+
+
+def same_recipe(a: dict, b: dict, but=()) -> bool:
+    """Whether two runs have the same recipe (RECIPE_KEYS), apart from the keys in `but`."""
+    return all(a.get(k) == b.get(k) for k in RECIPE_KEYS if k not in but)

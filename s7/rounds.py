@@ -77,8 +77,7 @@ ROUNDS = {
                                 optimizer={**STEP6_RECIPE["optimizer"], "weight_decay": 5e-5}),
         },
     },
-    # Written after round 7's first GPU call (4 of its candidates ran; none qualified, best narrow4168 at
-    # 99.43 and public4968 at 99.41 against Model6's 99.53-99.55) and before any of these runs.
+    # round 8: where the parameters sit, and the training and augmentation on round 7's best layout
     "round8": {
         "seeds": [1, 2, 3, 4],
         "rule": ("Round 7's rule: among the candidates (all under 5,000 parameters), adopt the one with the fewest "
@@ -106,8 +105,7 @@ ROUNDS = {
                              lr_schedule={**STEP6_RECIPE["lr_schedule"], "pct_start": 0.3}),
         },
     },
-    # Written after round 8's runs (none qualified; highest means: weight decay 3e-4 on narrow4168, 99.512,
-    # and the layout w4916, 99.502) and before any of these. Weight decay 3e-4 is the new base.
+    # round 9: round 8's best layout and best training change combined (weight decay 3e-4 the new base)
     "round9": {
         "seeds": [1, 2, 3, 4],
         "rule": ("Round 7's rule (fewest parameters with a mean of at least 99.52% and a minimum of at least "
@@ -137,8 +135,7 @@ ROUNDS = {
             "k2946_wd3e-4": net("c4 c6 M t6 c8 c10 c14", optimizer=WD3E4),
         },
     },
-    # Written after round 9 and its test seeds (7 of 10), before these runs, which go on the CPU (no device
-    # time left): three parts of the design the rounds before left out, on round 9's best recipe.
+    # round 10: three parts of the design the rounds before left out, on round 9's best recipe
     "round10": {
         "seeds": [1, 2, 3, 4],
         "rule": ("Round 9's rule (fewest parameters with a mean of at least 99.52% and a minimum of at least "
@@ -153,10 +150,9 @@ ROUNDS = {
                            augment=dict(degrees=12, shift=2, scale=0.1)),
         },
     },
-    # Written before any of these runs, on the CPU or a GPU:
-    # round 9's recipe (weight decay 3e-4, ±10% scale) on a ladder of sizes from ~5,000 to ~6,700
-    # parameters, steps of about 300, in the two best layout families; under 5,000, the directions
-    # not tried yet. Listed, and run, in ascending order of parameters.
+    # round 11: round 9's recipe (weight decay 3e-4, ±10% scale) on a ladder of sizes from ~5,000 to ~6,700
+    # parameters in the two best layout families, and under 5,000 the directions not tried yet; listed,
+    # and run, in ascending order of parameters
     "round11": {
         "seeds": [1, 2, 3, 4],
         "rule": ("The fewest parameters whose 12 last-3 validation accuracies (seeds 1-4) have a mean of at "
@@ -186,10 +182,8 @@ ROUNDS = {
             **{name: net(spec, optimizer=WD3E4, augment=SCALE) for name, spec in LADDER.items()},
         },
     },
-    # Written after round 11's 38 runs (no candidate qualified; closest: b6554 at a mean of 99.510, minimum
-    # 99.40, and a6672 at 99.547, 99.503, 99.413 on its first three seeds), before any of these runs: the
-    # ladder goes on upward in both families up to ~7,300 parameters, and Model6's own recipe (weight decay
-    # 1e-4, no scale) on b6554, to see whether round 9's recipe helps the narrowed Model6 layout at all.
+    # round 12: the ladder on upward in both families up to ~7,300 parameters, and Model6's own recipe
+    # (weight decay 1e-4, no scale) on b6554: does round 9's recipe help the narrowed Model6 layout at all?
     "round12": {
         "seeds": [1, 2, 3, 4],
         "rule": ("Round 11's rule (the fewest parameters whose 12 last-3 validation accuracies, seeds 1-4, have a "
@@ -268,8 +262,7 @@ def finished(round_name: str, name: str, folder: Path) -> list[dict]:
 
 def ruled_out(round_name: str, name: str, folder: Path = TUNING) -> bool:
     """Whether the candidate's finished seeds already hold a last-3 accuracy under the minimum, so that
-    no further seed can make it qualify. Its remaining seeds are not run (added during round 11, after
-    its first 36 runs: it saves runs and changes no verdict)."""
+    no further seed can make it qualify. Its remaining seeds are not run; no verdict changes."""
     return any(a < MIN_BAR for r in finished(round_name, name, folder) for a in summarize(r)["last"])
 
 

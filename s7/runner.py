@@ -8,6 +8,8 @@ notebook.
 """
 from __future__ import annotations
 
+import ast
+import json
 import logging
 import os
 import re
@@ -17,13 +19,11 @@ import tempfile
 from pathlib import Path
 
 from .notebooks import notebook_parameters, notebook_path
-from .places import RESULTS_DIR, ROOT, VALIDATION, results_path, seed_path
+from .places import RESULTS_DIR, ROOT, TRY_IT, VALIDATION, results_path, seed_path, study_path
 from .recipe import HOLDOUT
-from .records import cpu_name, load_results, pct, summarize
+from .records import cpu_name, load_results, meets_target, pct, same_recipe, summarize
+from .verdict import difference_words, paired_difference, seed_mean
 
-# what makes two runs the same recipe (the published run it is compared with)
-RECIPE_KEYS = ("model", "params", "seed", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout",
-               "quick", "model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm", "data_path")
 WIDGET = "application/vnd.jupyter.widget-view+json"
 PROGRESS_FRAME = re.compile(r"\|.*\d+/\d+ \[.*(it/s|s/it|\?it/s)")     # a tqdm frame in plain text
 
@@ -119,7 +119,7 @@ def published_twin(record: dict) -> tuple[str, dict] | None:
     for path in (results_path(n), seed_path(n, record["seed"]), results_path(n, RESULTS_DIR / VALIDATION)):
         if path.exists():
             twin = load_results(path)
-            if all(twin.get(k) == record.get(k) for k in RECIPE_KEYS):
+            if same_recipe(twin, record):
                 return str(path.relative_to(ROOT)), twin
     return None
 
@@ -141,9 +141,10 @@ def comparison(record: dict) -> str:
             f"(this CPU: {cpu_name()}; another CPU kind rounds differently: RESULTS.md, Versions and reproducibility)")
 
 
-def execute_run(notebook: int, params: dict, echo: bool, keep) -> dict:
+def execute_run(notebook: int, params: dict, echo: bool, keep, settings=()) -> dict:
     """Execute the notebook with `params` in a scratch folder; keep(nb, produced) puts its outputs in
-    place (produced: the results file it wrote). Returns the run's record."""
+    place (produced: the results file it wrote, which records the `--set` settings it ran with and
+    the parameters they changed). Returns the run's record."""
     out_dir = notebook_parameters(notebook)["OUT_DIR"]      # where the notebook writes, inside its scratch folder
     with tempfile.TemporaryDirectory(prefix=f"s7_notebook{notebook}_") as tmp:
         tmp = Path(tmp)
@@ -153,6 +154,10 @@ def execute_run(notebook: int, params: dict, echo: bool, keep) -> dict:
         produced = results_path(notebook, tmp / out_dir)
         if not produced.exists():
             raise RunError(f"{notebook_path(notebook).name} ran but wrote no {produced.name} in its OUT_DIR")
+        if settings:
+            record = load_results(produced)
+            record.update(changes=apply_settings(notebook, list(settings)), settings=list(settings))
+            produced.write_text(json.dumps(record, indent=1) + "\n")
         keep(nb, produced)
         return load_results(produced)
 
@@ -202,3 +207,129 @@ def run_line(record: dict, dest: Path) -> str:
     s = summarize(record)
     return (f"notebook {record['notebook']} seed {record['seed']}: params {s['params']:,}, best {s['split']} "
             f"{s['best_eval']:.2f}%, last 3 {pct(s['last'])}  ->  {dest}\n  {comparison(record)}")
+
+
+# ----------------------------------------------------------------------------
+# A learner's change: --set NAME=VALUE
+# ----------------------------------------------------------------------------
+FIXED = ("NOTEBOOK", "OUT_DIR", "DATA_ROOT", "SEED", "QUICK")     # the run's mechanics: the runner's own options
+NONE_MEANS_OFF = ("AUGMENT",)                                     # None is a value these take (no augmentation)
+
+
+def known_keys(name: str) -> set[str]:
+    """The keys a dict parameter may hold: the arguments of what the notebooks pass it to."""
+    import inspect
+
+    import torch
+
+    from .augment import random_affine
+    takes = {"OPTIMIZER": (torch.optim.SGD, {"params"}),
+             "LR_SCHEDULE": (torch.optim.lr_scheduler.OneCycleLR, {"optimizer", "epochs", "steps_per_epoch", "total_steps"}),
+             "AUGMENT": (random_affine, {"x", "generator"})}
+    if name not in takes:
+        return set()
+    target, given = takes[name]
+    return set(inspect.signature(target).parameters) - given
+
+
+def settable(notebook: int) -> dict:
+    """The parameters a change may set: every literal value of the parameters cell but the run's mechanics."""
+    values = notebook_parameters(notebook)
+    out = {}
+    for name, value in values.items():
+        try:
+            if name.isupper() and name not in FIXED and ast.literal_eval(repr(value)) == value:
+                out[name] = value
+        except (ValueError, SyntaxError):
+            continue
+    return out
+
+
+def listing(values: dict) -> str:
+    return "; ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def apply_settings(notebook: int, settings: list[str]) -> dict:
+    """The parameters that `--set NAME=VALUE` (a Python literal; NAME.key for one key of a dict) changes,
+    each with its whole new value. A name the cell does not have, or a value that is not a literal of
+    the right type, is refused with the names and their current values."""
+    values = settable(notebook)
+    changed: dict = {}
+    for setting in settings:
+        name, eq, text = setting.partition("=")
+        name, text = name.strip(), text.strip()
+        top, _, key = name.partition(".")
+        if not eq or top not in values:
+            raise RunError(f"--set {setting}: notebook {notebook} has no parameter {top or setting!r} to set; "
+                           f"its parameters: {listing(values)}")
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise RunError(f"--set {setting}: {text!r} is not a Python literal (a number, a string in quotes, "
+                           f"True/False/None, a list or a dict); {top} is now {values[top]!r}") from None
+        current = changed.get(top, values[top])
+        if key:
+            if not isinstance(current, dict):
+                raise RunError(f"--set {setting}: {top} is {current!r}, not a dict: set the whole value, "
+                               f"e.g. --set {top}=...")
+            if key not in current and key not in known_keys(top):
+                raise RunError(f"--set {setting}: {top} takes no key {key!r}; it holds {', '.join(current)}"
+                               + (f" and may take {', '.join(sorted(known_keys(top) - set(current)))}"
+                                  if known_keys(top) - set(current) else ""))
+            value = {**current, key: value}
+        if not fits(top, current, value):
+            kind = type(values[top]).__name__
+            raise RunError(f"--set {setting}: {top} takes {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
+                           f"(now {values[top]!r}), not {value!r}")
+        changed[top] = value
+    return {k: v for k, v in changed.items() if v != values[k]}
+
+
+def fits(name: str, current, value) -> bool:
+    """Whether a new value has the type of the current one (an int where a float stands; None where off means None)."""
+    if value is None:
+        return name in NONE_MEANS_OFF or current is None
+    if current is None:
+        return name in NONE_MEANS_OFF and isinstance(value, dict)
+    if isinstance(current, bool) or isinstance(value, bool):
+        return isinstance(current, bool) and isinstance(value, bool)
+    if isinstance(current, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(current))
+
+
+def change_name(notebook: int, settings: list[str]) -> str:
+    """A change's runs are named after the notebook and the settings as given: S7_Model_5_AUGMENT.degrees-15."""
+    parts = [re.sub(r"[^A-Za-z0-9._-]+", "-", s.replace("=", "-")).strip("-") for s in settings]
+    return f"S7_Model_{notebook}_" + "_".join(parts)
+
+
+def keep_change_run(notebook: int, settings: list[str], seed: int, dest: Path):
+    """One seed of a change: <dest>/try_it/<change>_seed<S>.json."""
+    def keep(nb, produced):
+        path = study_path(change_name(notebook, settings), seed, dest / TRY_IT)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(produced, path)
+    return keep
+
+
+def change_verdict(notebook: int, records: list[dict], baseline: dict[int, float], where: str) -> str:
+    """A change at several seeds against the unchanged recipe at the same seeds, by the one rule."""
+    changed = {r["seed"]: seed_mean(r) for r in records}
+    d = paired_difference(baseline, changed)
+    meeting = sum(map(meets_target, records))
+    head = f"against {where}: "
+    if d is None:
+        return head + "fewer than 2 seeds in common, so no verdict (the rule pairs seeds by number)"
+    return head + f"{difference_words(d)}; {meeting} of {len(records)} seeds meet the target"
+
+
+def machine_note(notebook: int, seeds) -> str | None:
+    """Said when the published runs came from another kind of machine: then a difference may be the machine's."""
+    kinds = {load_results(seed_path(notebook, s)).get("cpu", "not recorded") for s in seeds if seed_path(notebook, s).exists()}
+    here = cpu_name()
+    if kinds <= {here}:
+        return None
+    return (f"the published runs came from another kind of machine ({', '.join(sorted(kinds))}; this one: {here}), "
+            f"which rounds differently: add --baseline-here to run the unchanged recipe at the same seeds here and "
+            f"compare with that")

@@ -67,7 +67,6 @@ def test_stopped_search_ends_the_runs_it_started(tmp_path):
         search.kill()
 
 def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_its_row(tmp_path, monkeypatch):
-    sys.path.insert(0, str(ROOT / "scripts"))
     names = list(rounds.ROUNDS["round11"]["candidates"])
     record = json.loads((ROOT / "results" / "tuning" / "round11_sh4392_seed1.json").read_text())
     for name, val_acc in ((names[0], [99.5, 99.39, 99.5]), (names[1], [99.5, 99.45, 99.5])):   # one under 99.40

@@ -6,9 +6,10 @@ import utils
 
 from ..places import ROOT
 from ..record_sets import ablation_records, ladder_trained
-from ..records import mean, pooled_last, summarize
+from ..records import mean, pooled_last
+from ..verdict import points, seed_mean
+from .differences import ladder_rows
 from .plots import LADDER_PLOTS
-from .steps import gain_words
 
 
 LADDER_TITLES = {
@@ -18,22 +19,14 @@ LADDER_TITLES = {
 }
 
 
-LADDER_NOTES = {
-    "step4": "Seconds per epoch: the mean over a row's runs. The middle rows were trained one after another on one "
-             "CPU; the first and last rows are the seed studies' runs, trained at other times (not every file names "
-             "its CPU), so their seconds compare only roughly.",
-}
-
-
 def ladder_lines(ladder: str) -> list[str]:
     """A Results cell's table of a one-change-at-a-time ladder and its plot (once it has runs)."""
     if ladder != "step6" and not ladder_trained(ladder):
         return []
     title, how = LADDER_TITLES[ladder]
     plot = LADDER_PLOTS[ladder][0].relative_to(ROOT)      # where plots.plot_ablation writes it
-    note = ["", LADDER_NOTES[ladder]] if ladder in LADDER_NOTES else []
     return ["", f"**{title}** ({how}; seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "",
-            ablation_table(ladder)] + note + ["", f"![{title}]({plot})"]
+            ablation_table(ladder), "", f"![{title}]({plot})"]
 
 
 def ladder_block(ladder: str) -> str:
@@ -60,37 +53,31 @@ def step4_line() -> str:
     """README's one line on step 4's changes one at a time (the table is in RESULTS.md)."""
     if not ladder_trained("step4"):
         return ""
-    return ("Step 4's four changes, one at a time from step 3's recipe (parameters, multiply-adds and seconds per "
-            "epoch beside the accuracy): [RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time).")
+    return ("Step 4's four changes, one at a time from step 3's recipe (parameters and multiply-adds beside the "
+            "accuracy): [RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time).")
 
 
 def ablation_table(ladder: str = "step6") -> str:
     """A ladder of changes one at a time (search/ablation.py), each row at seeds 1-5 on the test set:
-    step6 and step4 compare each row with the row above, step6_without with Model6; step4 also shows
-    each network's cost (multiply-adds, seconds per epoch)."""
+    step6 and step4 compare each row with the row above, step6_without with Model6, by the one rule
+    (the per-seed differences' mean, its 95% interval, the verdict); step4 also shows each network's
+    multiply-adds."""
     against_first = ladder == "step6_without"
     costs = ladder == "step4"
     head = "Change (each row undoes one of Model6's)" if against_first else "Change (each row adds one to the row above)"
-    rows = [f"| {head} | Params | " + ("MACs/img | s/epoch | " if costs else "") + "Mean of last 3, seeds 1-5 | "
-            "Range of seed means | Seeds meeting the target | " + ("Against Model6" if against_first else
-                                                                    "Gain over the row above") + " |",
-            "|---|---:|" + ("---:|---:|" if costs else "") + "---:|---|:---:|---|"]
-    before = None
-    for row, records in ablation_records(ladder):
+    against = "Model6" if against_first else "the row above"
+    rows = [f"| {head} | Params | " + ("MACs/img | " if costs else "") + "Mean of last 3, seeds 1-5 | "
+            f"Range of seed means | Seeds meeting the target | Difference from {against} (95% interval): verdict |",
+            "|---|---:|" + ("---:|" if costs else "") + "---:|---|:---:|---|"]
+    for row, records, d in ladder_rows(ladder):
         if not records:
-            rows.append(f"| {row['change']} | not run yet | " + ("| | " if costs else "") + "| | | |")
-            if not against_first:
-                before = None
+            rows.append(f"| {row['change']} | not run yet | " + ("| " if costs else "") + "| | | |")
             continue
-        means = {r["seed"]: mean(summarize(r)["last"]) for r in records}
+        means = [seed_mean(r) for r in records]
         seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
-        paired_before = {seed: m for seed, m in (before or {}).items() if seed in means}   # at the row's own seeds
-        step = gain_words(paired_before, means) if len(paired_before) > 1 and len(means) > 1 else ""
-        cost = (f"{records[0]['macs']:,} | {mean([summarize(r)['sec_per_epoch'] for r in records]):.1f} | "
-                if costs else "")
+        step = f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {d.verdict}" if d else ""
+        cost = f"{records[0]['macs']:,} | " if costs else ""
         rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {cost}{mean(pooled_last(records)):.2f} | "
-                    f"{min(means.values()):.2f}-{max(means.values()):.2f} | "
+                    f"{min(means):.2f}-{max(means):.2f} | "
                     f"{sum(map(utils.meets_target, records))} of {len(records)} | {step} |")
-        if not against_first or before is None:
-            before = means
     return "\n".join(rows)

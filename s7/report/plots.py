@@ -1,5 +1,5 @@
-"""The README's plots, from results/: test accuracy per epoch of every notebook, step 6's changes one
-at a time, and the size frontier."""
+"""The README's plots, from results/: test accuracy per epoch of every notebook, the per-seed differences of
+each change, the one-at-a-time ladders, and the size frontier."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,8 @@ from ..places import RESULTS_DIR
 from ..record_sets import (STEP6_ON_PUBLIC, ablation_records, load_notebook, public_reruns, public_solutions, round_label,
                            size_groups, study_records, tested_picks)
 from ..records import TARGET_ACC, mean, pooled_last, summarize
+from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, seeds_words
+from .differences import ladder_differences, step_differences
 
 ACCURACY_PLOT = RESULTS_DIR / "test_accuracy.png"
 FRONTIER_PLOT = RESULTS_DIR / "size_frontier.png"
@@ -21,6 +23,44 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+DIFFERENCE_PLOTS = {"steps": (RESULTS_DIR / "differences_steps.png", "Each step against the step before"),
+                    "step6": (RESULTS_DIR / "differences_step6.png", "Step 6's changes, one at a time: each row against the row above"),
+                    "step6_without": (RESULTS_DIR / "differences_step6_without.png", "Model6 with one change taken away: each row against Model6"),
+                    "step4": (RESULTS_DIR / "differences_step4.png", "Step 4's changes, one at a time: each row against the row above")}
+VERDICT_COLOURS = {CLEAR_GAIN: "tab:green", CLEAR_LOSS: "tab:red", NOISE: "tab:grey"}
+
+
+def plot_differences(name: str, path=None) -> Path | None:
+    """The one rule, drawn: for each change, each seed's difference (after minus before, the mean of its last
+    3 test accuracies) as a point, their mean with its 95% interval as a bar, and the zero line; the bar's
+    colour is the verdict."""
+    comparisons = step_differences() if name == "steps" else ladder_differences(name)
+    if not comparisons:
+        return None
+    default_path, title = DIFFERENCE_PLOTS[name]
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for x, (label, d) in enumerate(comparisons):
+        offsets = [0.06 * (i - (len(d.diffs) - 1) / 2) for i in range(len(d.diffs))]
+        ax.plot([x - 0.22 + o for o in offsets], d.diffs, "o", color="C0", ms=4, alpha=0.8,
+                label="each seed's difference" if x == 0 else None)
+        ax.errorbar(x + 0.12, d.mean, yerr=d.half_width, fmt="s", color=VERDICT_COLOURS[d.verdict], capsize=5, ms=6)
+    for verdict, colour in VERDICT_COLOURS.items():        # the legend names every verdict once
+        ax.errorbar([], [], yerr=[], fmt="s", color=colour, capsize=5, label=f"mean and 95% interval: {verdict}")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(range(len(comparisons)), [label for label, _ in comparisons], rotation=20)
+    seeds = sorted({s for _, d in comparisons for s in d.seeds})
+    ax.set(ylabel="difference in test accuracy (points)", title=f"{title} ({seeds_words(seeds)}, paired by number)")
+    ax.title.set_fontsize(10)
+    ax.grid(alpha=0.3)
+    fig.legend(fontsize=7, loc="lower center", ncol=2)      # below the axes: it hides no point
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    path = path or default_path
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 LADDER_PLOTS = {"step6": (ABLATION_PLOT, "From step 5 to step 6, one change at a time"),

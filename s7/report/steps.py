@@ -1,5 +1,5 @@
 """README's and the notebooks' tables of the six steps: each step's figures, its seed study, the
-gain over the step before, step 6's seed table and the robustness table."""
+difference from the step before, step 6's seed table and the robustness table."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,8 @@ from ..notebooks import NOTEBOOKS, step_title
 from ..record_sets import load_notebook, seed_means, study_records
 from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
 from ..robustness import ROBUSTNESS
+from ..verdict import difference_words, points
+from .differences import step_difference
 
 
 def steps_table() -> str:
@@ -34,45 +36,14 @@ def steps_table() -> str:
     return "\n".join(rows)
 
 
-def paired(before: dict, after: dict) -> str:
-    """At how many seeds (paired by number) `after` is higher than `before`, in words that say so when
-    every seed moved the same way."""
-    seeds = sorted(set(before) & set(after))
-    higher = sum(after[s] > before[s] for s in seeds)
-    if len(seeds) > 1 and higher == len(seeds):
-        return f"higher at all {len(seeds)} seeds"
-    if len(seeds) > 1 and all(after[s] < before[s] for s in seeds):
-        return f"lower at all {len(seeds)} seeds"
-    return f"higher at {higher} of {len(seeds)} seeds"
-
-
-def spread_verdict(before: dict, after: dict, why: bool = False) -> str:
-    """Whether the seed means moved further than their spread: the words every gain line uses; `why`
-    adds the reason to 'within' too, for a reader of a notebook who has not seen README's rule."""
-    if min(after.values()) > max(before.values()) or max(after.values()) < min(before.values()):
-        return "larger than the seed spread (the ranges do not overlap)"
-    return "within the seed spread" + (" (the ranges overlap or touch)" if why else "")
-
-
-def gain(before: dict, after: dict) -> float:
-    return round(mean(after.values()) - mean(before.values()), 2) + 0.0     # + 0.0: no '-0.00'
-
-
-def gain_words(before: dict, after: dict) -> str:
-    """'+0.21 points, higher at all 5 seeds: larger than ...': the mean's move, the seeds
-    paired by number, the verdict."""
-    return f"{gain(before, after):+.2f} points, {paired(before, after)}: {spread_verdict(before, after)}"
-
-
 def gain_line(notebook: int) -> str | None:
-    """Whether a step's gain over the step before is larger than the spread between seeds, and at how
-    many seeds (paired by number) it is higher."""
-    before, after = seed_means(notebook - 1), seed_means(notebook)
-    if len(before) < 2 or len(after) < 2:
+    """A step against the step before by the one rule: the mean of the per-seed differences, its 95%
+    interval and the verdict, then the differences themselves."""
+    d = step_difference(notebook)
+    if d is None:
         return None
-    return (f"Step {notebook} vs {notebook - 1}: {gain(before, after):+.2f} points, {paired(before, after)} "
-            f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
-            f"{min(after.values()):.2f}-{max(after.values()):.2f}%): {spread_verdict(before, after, why=True)}.")
+    return (f"Step {notebook} vs {notebook - 1}: {difference_words(d)}; per seed "
+            f"{', '.join(points(x) for x in d.diffs)}.")
 
 
 def gains() -> str:
@@ -103,8 +74,6 @@ def seed_table(records: list[dict]) -> str:
         rows[-1] += (f" The trained weights alone: {sum(map(meets_target, trained))} of {len(records)}, "
                      f"mean {mean(raw):.2f}%, minimum {min(raw):.2f}%.")
     return "\n".join(rows)
-
-
 
 
 def robustness_table() -> str:

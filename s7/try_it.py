@@ -1,0 +1,46 @@
+"""The questions at the end of each notebook ("Try it"), as data: each is one change to the notebook's
+parameters cell, given as the runner's --set settings, and its measured answer is the change's runs at
+seeds 1-5 (results/try_it/, written by python -m scripts.run --notebook N --set ... --seeds 1 2 3 4 5
+--publish) or, where a one-at-a-time row measures exactly that change, the row's runs. The question, the
+prompt to predict and the why are the notebook's own words; the figures are generated into it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import ladders
+from .places import RESULTS_DIR, TRY_IT, study_path
+from .runner import change_name
+
+SEEDS = (1, 2, 3, 4, 5)
+
+# notebook -> its questions: (key, settings, the ladder row that answers it, if one measures exactly this)
+QUESTIONS = {
+    1: [("epochs5", ["EPOCHS=5"], None),
+        ("no_momentum", ["OPTIMIZER.momentum=0.0"], None)],
+    2: [("lr0.05", ["OPTIMIZER.lr=0.05"], None),
+        ("batch64", ["BATCH_SIZE=64"], None)],
+    3: [("lr0.1", ["OPTIMIZER.lr=0.1"], None),
+        ("lr0.001", ["OPTIMIZER.lr=0.001"], None)],
+    4: [("decay1e-4", ["OPTIMIZER.weight_decay=0.0001"], None),
+        ("decay1e-3", ["OPTIMIZER.weight_decay=0.001"], None)],
+    5: [("rotate15", ["AUGMENT.degrees=15"], None),
+        ("no_shift", ["AUGMENT.shift=0"], None)],
+    6: [("plain_momentum", ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"], ("step6_without", "without_nesterov_wd")),
+        ("peak0.2", ["LR_SCHEDULE.max_lr=0.2"], None),
+        ("epochs10", ["EPOCHS=10"], None)],
+}
+
+
+def command(notebook: int, settings: list[str]) -> str:
+    """The one line that runs a question's change at seeds 1-5."""
+    sets = " ".join(f"--set {s}" for s in settings)
+    return f"python -m scripts.run --notebook {notebook} {sets} --seeds 1 2 3 4 5"
+
+
+def answer_paths(notebook: int, settings: list[str], row=None, results=RESULTS_DIR) -> list[Path]:
+    """Where a question's runs are: the change's own runs, or the one-at-a-time row that measures it."""
+    if row:
+        ladder, name = row
+        found = next(r for r in ladders.rows(ladder) if r["name"] == name)
+        return [ladders.row_path(found, seed, results) for seed in SEEDS]
+    return [study_path(change_name(notebook, settings), seed, Path(results) / TRY_IT) for seed in SEEDS]

@@ -1,0 +1,138 @@
+"""The series' one rule for "did this change help?", and where one run stands among a recipe's seeds.
+
+A change is judged on seeds paired by number: seed k of the recipe with the change against seed k of
+the recipe without it (the same data order, and the same initial weights where the networks are the
+same). Each seed gives one difference (the mean of its last 3 test accuracies after, minus before);
+their mean and its 95% interval, mean ± t·sd/√n with t for n - 1 degrees of freedom, say what the
+change bought. When the interval, as printed (2 decimals), lies above zero the change is a clear gain,
+below zero a clear loss; when it holds zero, the change is within the seed noise, and the interval's
+width says how large a change the seeds could have resolved. Of twenty changes that do nothing, about
+one still gets an interval that excludes zero, by luck alone.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .places import RESULTS_DIR, SEEDS, results_path, seed_path
+from .records import load_results, mean, same_recipe
+
+# Student's t, two-sided 95% (the 0.975 quantile), by degrees of freedom, to 3 decimals as tables print it
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+       11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+       20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048,
+       29: 2.045, 30: 2.042}
+CLEAR_GAIN, CLEAR_LOSS, NOISE = "a clear gain", "a clear loss", "within the seed noise"
+
+
+def seed_mean(record: dict) -> float:
+    """What a run contributes to a comparison: the mean of its last 3 evaluation accuracies."""
+    h = record["history"]
+    return mean(h["test_acc" if "test_acc" in h else "val_acc"][-3:])
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The per-seed differences of a change (after minus before, seeds paired by number), their mean
+    and its 95% interval."""
+    seeds: tuple[int, ...]
+    diffs: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        return mean(self.diffs)
+
+    @property
+    def half_width(self) -> float:
+        n = len(self.diffs)
+        sd = math.sqrt(sum((d - self.mean) ** 2 for d in self.diffs) / (n - 1))
+        return T95[n - 1] * sd / math.sqrt(n)
+
+    @property
+    def low(self) -> float:
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        return self.mean + self.half_width
+
+    @property
+    def verdict(self) -> str:
+        """The rule, read off the interval as printed."""
+        if round(self.low, 2) > 0:
+            return CLEAR_GAIN
+        if round(self.high, 2) < 0:
+            return CLEAR_LOSS
+        return NOISE
+
+
+def paired_difference(before: dict[int, float], after: dict[int, float]) -> Difference | None:
+    """The change from `before` to `after` (seed -> seed mean) at the seeds both have; None below 2."""
+    seeds = tuple(sorted(set(before) & set(after)))
+    if len(seeds) < 2:
+        return None
+    return Difference(seeds, tuple(after[s] - before[s] for s in seeds))
+
+
+def points(value: float) -> str:
+    """+0.21, -0.05, +0.00: a difference in points, signed, without '-0.00'."""
+    return f"{round(value, 2) + 0.0:+.2f}"
+
+
+def seeds_words(seeds) -> str:
+    """'seeds 1-5', or 'seeds 1, 2, 4' where they are not a run of numbers."""
+    seeds = sorted(seeds)
+    if seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}-{seeds[-1]}"
+    return "seeds " + ", ".join(map(str, seeds))
+
+
+def difference_words(d: Difference) -> str:
+    """'+0.30 points (95% interval +0.21 to +0.39, seeds 1-5): a clear gain'; within the seed noise,
+    the interval's width too."""
+    words = f"{points(d.mean)} points (95% interval {points(d.low)} to {points(d.high)}, {seeds_words(d.seeds)}): {d.verdict}"
+    if d.verdict == NOISE:
+        words += f", an interval {2 * d.half_width:.2f} points wide"
+    return words
+
+
+def study_means(notebook: int, seeds, results=None) -> dict[int, float]:
+    """Seed -> seed mean of a notebook's published seed study, at the seeds it has of `seeds`."""
+    paths = {s: seed_path(notebook, s, *([results] if results else [])) for s in seeds}
+    return {s: seed_mean(load_results(p)) for s, p in paths.items() if p.exists()}
+
+
+def published_seed_means(notebook: int) -> dict[int, float]:
+    """Seed -> seed mean of every run of the notebook's published seed study (results/seeds/)."""
+    files = (RESULTS_DIR / SEEDS).glob(f"S7_Model_{notebook}_seed*.json")
+    return {r["seed"]: seed_mean(r) for r in map(load_results, files)}
+
+
+def is_published_run(record: dict) -> bool:
+    """Whether a run is the notebook's published run: the same recipe and seed as results/S7_Model_N.json."""
+    path = results_path(record["notebook"])
+    return path.exists() and same_recipe(record, load_results(path))
+
+
+def where_it_stands(record: dict) -> str:
+    """Where one run stands among the published recipe's seeds, and how to get a verdict on a change."""
+    n = record["notebook"]
+    published = published_seed_means(n)
+    if record["quick"] or record["holdout"] or not published:
+        return ("a quick run or a validation run: its figures do not compare with the published seeds"
+                if published else "no published seed study to compare with")
+    words = f"this run: {standing(record, published)}."
+    path = results_path(n)
+    if path.exists() and same_recipe(record, load_results(path), but=("seed",)):
+        return words + " This is the published recipe; its seeds are in results/seeds/."
+    return (words + f" For a verdict on your change, run it at 5 seeds and compare seed by seed: "
+                    f"python -m scripts.run --notebook {n} --seeds 1 2 3 4 5 --set NAME=VALUE")
+
+
+def standing(record: dict, published: dict[int, float]) -> str:
+    """Where one run stands among the published recipe's seed means: inside, above or below their range.
+    One seed cannot tell whether a change helped; the words say so."""
+    value, low, high = seed_mean(record), min(published.values()), max(published.values())
+    where = "above" if value > high else "below" if value < low else "inside"
+    return (f"the mean of its last 3 epochs, {value:.2f}%, lies {where} the range of the published recipe's "
+            f"{len(published)} seed means ({low:.2f}-{high:.2f}%); one seed cannot tell whether a change helped")
