@@ -1,5 +1,9 @@
-"""Is a re-run of a public recipe what its author ran? Its runs here against the author's own per-epoch log."""
+"""Is a re-run of a public recipe what its author ran? Its runs here against the author's own per-epoch log:
+the training side decides it (faithful or not), the test side says where the author's shown run sits."""
 from __future__ import annotations
+
+from .records import mean
+from .verdict import seed_mean
 
 
 FIDELITY_MARGIN = 0.3     # points: how far outside the re-run seeds' range an author's train accuracy may lie
@@ -32,3 +36,37 @@ def fidelity(solution: dict, records: list[dict]) -> dict | None:
     return dict(accuracy=accuracy, rates=rates, faithful=faithful, seeds=len(records))
 
 
+
+
+def test_side(solution: dict, records: list[dict]) -> dict | None:
+    """Where the author's published test accuracy sits among runs here, epoch by epoch (inside the runs'
+    range, above all of them, below all of them) and by the mean of the last 3 epochs against each run's
+    own. None: no log, or no runs."""
+    log = solution.get("log")
+    if not log or not log.get("test_acc") or not records:
+        return None
+    epochs = []
+    for epoch, published in enumerate(log["test_acc"], 1):
+        here = [r["history"]["test_acc"][epoch - 1] for r in records]
+        epochs.append(dict(epoch=epoch, published=published, low=min(here), high=max(here),
+                           where=where(published, here)))
+    last3 = mean(log["test_acc"][-3:])
+    means = [seed_mean(r) for r in records]
+    return dict(epochs=epochs, counts={w: sum(e["where"] == w for e in epochs) for w in ("above", "inside", "below")},
+                last3=last3, seed_means=(min(means), max(means)), last3_where=where(last3, means), runs=len(records))
+
+
+def where(value: float, values: list[float]) -> str:
+    """'above' every one of `values`, 'below' every one, or 'inside' their range."""
+    return "above" if value > max(values) else "below" if value < min(values) else "inside"
+
+
+def test_side_words(check: dict, runs: str) -> str:
+    """'above every one of its runs here at 11 of 15 epochs, inside their range at 4; the mean of its last 3
+    epochs, 99.46, against their means 99.14-99.35 (above)'."""
+    n, c = len(check["epochs"]), check["counts"]
+    parts = [f"{'above every one of' if w == 'above' else 'below every one of' if w == 'below' else 'inside the range of'} "
+             f"{runs} at {c[w]} of {n} epochs" for w in ("above", "inside", "below") if c[w]]
+    low, high = check["seed_means"]
+    return (", ".join(parts) + f"; the mean of its last 3 epochs, {check['last3']:.2f}, against their means "
+            f"{low:.2f}-{high:.2f} ({check['last3_where']})")

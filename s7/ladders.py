@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -117,6 +118,7 @@ def step6_without_rows() -> list[dict]:
     step5, step6 = notebook_parameters(5), notebook_parameters(6)
     r5, r6 = notebook_recipe(step5), notebook_recipe(step6)
     optimizer5, widths5 = r5["optimizer"], default(models.Model5, "widths")
+    cycle = {k: default(torch.optim.lr_scheduler.OneCycleLR, k) for k in ("base_momentum", "max_momentum")}
     rate = optimizer5["lr"]
     dropout5 = default(models.Model5, "dropout")
     return [
@@ -125,7 +127,8 @@ def step6_without_rows() -> list[dict]:
         dict(name="without_onecycle", label="− OneCycle", change=f"− OneCycle: a constant rate {rate}", model="Model6",
              trained=True, recipe=dict(r6, lr_schedule=None, optimizer=dict(r6["optimizer"], lr=rate))),
         dict(name="without_nesterov_wd", label="− Nesterov, decay",
-             change="− Nesterov momentum and weight decay: plain momentum " + str(optimizer5["momentum"]),
+             change="− Nesterov momentum and weight decay: plain momentum, which OneCycle cycles "
+                    f"{cycle['max_momentum']}-{cycle['base_momentum']}",
              model="Model6", trained=True, recipe=dict(r6, optimizer=dict(r6["optimizer"], nesterov=False, weight_decay=0.0))),
         dict(name="without_nodropout", label="+ dropout", change=f"dropout back ({dropout5})", model="Model6", trained=True,
              recipe=dict(r6, model_kwargs={"dropout": dropout5})),

@@ -7,15 +7,15 @@ adds is a fixed seed (torch's RNG and the loader's order) and the test set score
 The epoch loop is s7/recipe.py's, with the solution's own DataLoader (its torchvision
 transforms, per image with PIL) in place of the project's loaders.
 
-public4968: Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6, model_v3.py (its Net and
-set_config_v3), train_test.py (the loop) and data_setup.py (the loaders): the 4,968-parameter network
-(padded 4-8 at 28x28, pool, 10-16, pool, 1x1 to 8, 16, 1x1 to 10, a bare 3x3, 5x5 average pool);
+public4968: Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6 at 6d807a8, the commit of its
+published log (logs/training.log): model_v3.py (its Net and set_config_v3), train_test.py (the loop)
+and data_setup.py (the loaders; unchanged there since d6ca424): the 4,968-parameter network (padded
+4-8 at 28x28, pool, padded 10-16, pool, 1x1 to 8, padded 16, 1x1 to 10, a bare 3x3, 5x5 average pool);
 SGD lr 0.065 momentum 0.9; OneCycleLR per batch (max 0.065, pct_start 0.1, div_factor 5,
 final_div_factor 100, cosine); gradient norm clipped at 2.0; batch 64 (test 1000); 15 epochs;
 RandomRotation(±15°, fill 0) then RandomAffine(0, translate 10%): data_setup.py's
-get_train_transforms(), which builds its training set (data_setup.py at d6ca424). model_v3.py also
-passes ±5° / 3% transforms; they are stored and logged, never used. Its published log:
-logs/training.log at 6d807a8.
+get_train_transforms(), which builds its training set. model_v3.py also passes ±5° / 3% transforms;
+they are stored and logged, never used.
 
 public3762: adilsammar/woolly-of-cv at 7ade209, the commit its notebook was added with (the package
 changed later: at 36202af `train` is a factory and the rate table lost a point), files
@@ -29,8 +29,9 @@ pool, a 1x1 conv to 10 classes; convolutions with biases; Xavier-uniform initial
 OneCycleLR (max_lr 0.1, linear) it never steps, and building one sets the momentum (see
 EpochTableLR); its rate table, np.interp over epochs [0, 2, 8, 12, 15] of [0.05, 0.1, 0.01, 0.005,
 0], set per batch by its own counter; batch 32; 15 epochs; albumentations ShiftScaleRotate(0.09,
-0.09, 7, p=0.5), RandomBrightnessContrast(p=0.5) with albumentations 1.0.0 (search/requirements.txt).
-Its published log: the same notebook's output.
+0.09, 7, p=0.5), RandomBrightnessContrast(p=0.5), run here with albumentations 1.0.0
+(search/requirements.txt; the notebook names no version). Its published log: the same notebook's output.
+search/author_code.py runs the author's own code from a checkout, to compare with this re-implementation.
 
 step6_on_3762: the same layout, exactly as published, trained with step 6's recipe (notebook 6's
 config cell: OneCycle peak 0.1 cosine, SGD with Nesterov momentum and weight decay 1e-4, batch 64,
@@ -179,11 +180,8 @@ SCHEDULERS["EpochTableLR"] = EpochTableLR     # Recipe builds lr_schedule={"name
 
 
 def public3762_transform():
-    """get_a_train_transform(), called on the uint8 image as a numpy array. albumentations 1.1.0
-    (search/requirements.txt): the last release whose ShiftScaleRotate is 1.0's (a continuous
-    shift, one scale for both axes, a rotation about (w/2, h/2), the border reflected); 1.2 moved
-    the centre by half a pixel and 1.4.x rebuilt it on Affine (whole-pixel shifts). 1.x draws from
-    Python's `random`, which the run seeds."""
+    """get_a_train_transform(), called on the uint8 image as a numpy array, with albumentations 1.0.0
+    (search/requirements.txt). 1.x draws from Python's `random`, which the run seeds."""
     import albumentations as A
     from albumentations.pytorch import ToTensorV2
     return A.Compose([A.ShiftScaleRotate(shift_limit=0.09, scale_limit=0.09, rotate_limit=7, p=0.5),
@@ -224,34 +222,51 @@ RECIPES = {
                                         rates=[0.05, 0.1, 0.01, 0.005, 0.0],
                                         unstepped=dict(max_lr=0.1, anneal_strategy="linear")),
                        max_grad_norm=None,
-                       source="adilsammar/woolly-of-cv at 7ade209: assets/mnist/mnist/*.py, "
-                              "assets/mnist/MNIST_ALBUMENTATION_3762_99.52.ipynb",
+                       source="adilsammar/woolly-of-cv at 7ade209 (the commit its notebook was added with): "
+                              "assets/mnist/mnist/*.py, assets/mnist/MNIST_ALBUMENTATION_3762_99.52.ipynb",
                        packages=["albumentations"],     # beyond torch: its version goes in each results file
-                       deviations="seeded (torch's RNG, the loader's order, Python's random for the augmentation); "
-                                  "albumentations 1.0.0, the release its author's notebook of the week before "
-                                  "installed (this notebook names none); the test set scored 1,000 at a time (theirs: "
-                                  "32, shuffled; the accuracy depends on neither)"),
+                       deviations=dict(
+                           device="the CPU (theirs: a GPU)",
+                           loader="the training set loaded in the main process (theirs: 4 worker processes, pinned memory)",
+                           test="the test set scored 1,000 at a time, in order (theirs: 32, shuffled; the accuracy "
+                                "depends on neither)",
+                           seeding="torch's RNG, the loader's order and Python's random (the augmentation's draws) "
+                                   "seeded with the run's seed (theirs: torch.manual_seed(1))",
+                           versions="albumentations 1.0.0 (the notebook names no version and its kernel, Python 3.6.9, "
+                                    "shows no install); torch as recorded (theirs: not printed)")),
     "step6_on_3762": dict(model=Public3762, model_kwargs={"xavier": False}, **notebook_recipe(notebook_parameters(6)),
                           max_grad_norm=None,
                           source="the layout of adilsammar/woolly-of-cv's 3,762-parameter Net, step 6's recipe",
-                          deviations="none from the layout; the training is step 6's recipe, with torch's default "
-                                     "initialisation (step 6's) in place of its Xavier-uniform one"),
+                          deviations=dict(
+                              layout="none: the layout as published",
+                              training="step 6's recipe, with torch's default initialisation (step 6's) in place of its "
+                                       "Xavier-uniform one")),
     "public4968": dict(model=Public4968, batch_size=64, epochs=15, transform=public4968_transform,
                        optimizer=dict(name="SGD", lr=0.065, momentum=0.9),
                        lr_schedule=dict(name="OneCycleLR", max_lr=0.065, pct_start=0.1, div_factor=5,
                                         final_div_factor=100, anneal_strategy="cos"),
                        max_grad_norm=2.0,
-                       source="Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6 at d6ca424: model_v3.py, "
-                              "train_test.py, data_setup.py",
-                       deviations="seeded (torch's RNG, the loader's order); the training loader in the main process "
-                                  "(theirs: 2 worker processes; the same transforms, drawn from one seeded generator)"),
+                       source="Shankarganesh127/TSAI_ERAv4_mnist_model_improved_S6 at 6d807a8 (the commit of its "
+                              "log): model_v3.py, train_test.py, data_setup.py (unchanged there since d6ca424)",
+                       deviations=dict(
+                           device="the CPU, as theirs",
+                           loader="the training set loaded in the main process (theirs: 2 worker processes)",
+                           test="the test set scored 1,000 at a time, in order, as theirs",
+                           seeding="torch's RNG and the loader's order seeded with the run's seed (theirs: none)",
+                           versions="torch as recorded (theirs: not logged)")),
     "public6128": dict(model=Public6128, batch_size=64, epochs=15, transform=public6128_transform,
                        optimizer=dict(name="Adam", lr=0.01),
                        lr_schedule=dict(name="StepLR", step_size=6, gamma=0.1),
                        max_grad_norm=None,
-                       source="sunpau/ERA_V1_S7: model.py, S7_final_model.ipynb",
-                       deviations="seeded (torch's RNG, the loader's order); the test set scored 1,000 at a time "
-                                  "(theirs: 64, shuffled; the accuracy depends on neither)"),
+                       source="sunpau/ERA_V1_S7 at ec920c2: model.py, S7_final_model.ipynb",
+                       deviations=dict(
+                           device="the CPU, as theirs",
+                           loader="the training set loaded in the main process (theirs: 2 worker processes, pinned memory)",
+                           test="the test set scored 1,000 at a time, in order (theirs: 64, shuffled; the accuracy "
+                                "depends on neither)",
+                           seeding="torch's RNG and the loader's order seeded with the run's seed (theirs: "
+                                   "torch.manual_seed(1))",
+                           versions="torch as recorded (theirs: Colab's, not printed)")),
 }
 
 
@@ -287,5 +302,35 @@ def train_seed(name: str, seed: int, root=None, out=OUT, quick: bool = False) ->
     # the optimizer's momentum at the end, read back from it: what public3762 trained with throughout (an
     # unstepped OneCycleLR set it); under a stepped OneCycleLR (public4968) it is only the last batch's
     momentum = seeded.optimizer.param_groups[0].get("momentum", seeded.optimizer.param_groups[0].get("betas"))
-    return save_as(seeded, study_path(name, seed, out), recipe=name, source=RECIPES[name]["source"],
-                   deviations=RECIPES[name]["deviations"], trained_momentum=momentum, **versions)
+    return save_as(seeded, study_path(name, seed, out), **recorded_fields(name), trained_momentum=momentum, **versions)
+
+
+def deviation_words(deviations: dict) -> str:
+    """A recipe's deviations from its author's run, in one line: 'device: ...; loader: ...; ...'."""
+    return "; ".join(f"{what}: {how}" for what, how in deviations.items())
+
+
+def recorded_fields(name: str) -> dict:
+    """What a public re-run's results file records of where its recipe came from and how it deviates:
+    the recipe's name, its source, its deviations and its training transforms (where it has its own)."""
+    r = RECIPES[name]
+    fields = dict(recipe=name, source=r["source"], deviations=deviation_words(r["deviations"]))
+    if "transform" in r:
+        fields["transforms"] = repr(r["transform"]())
+    return fields
+
+
+def replayed_momentum(name: str, root=None, quick: bool = False):
+    """The momentum (or Adam's betas) a public recipe's optimizer holds after its schedule has run every
+    batch of its epochs: the schedule replayed on the optimizer, without training (what train_seed reads
+    back from the trained optimizer; for files written before it did)."""
+    import warnings
+    seeded = build(name, seed=1, root=root, quick=quick)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                    # stepping a schedule before any optimizer step
+        if seeded.scheduler is not None:
+            steps = len(seeded.loaders.train) if utils.steps_per_batch(seeded.scheduler) else 1
+            for _ in range(steps * seeded.recipe["epochs"]):
+                seeded.scheduler.step()
+    group = seeded.optimizer.param_groups[0]
+    return group.get("momentum", group.get("betas"))

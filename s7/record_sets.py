@@ -119,3 +119,9 @@ def public_reruns(name: str) -> list[dict]:
     """A public recipe's seeded test-set runs here (search/public.py -> results/public/<name>_seed<S>.json)."""
     files = (RESULTS_DIR / PUBLIC).glob(f"{name}_seed*.json")
     return sorted((load_results(f) for f in files), key=lambda r: r["seed"])
+
+
+def original_runs(name: str) -> list[dict]:
+    """A public solution's own code run here (search/author_code.py -> results/public/original/)."""
+    files = (RESULTS_DIR / PUBLIC / "original").glob(f"{name}_seed*.json")
+    return sorted((load_results(f) for f in files), key=lambda r: r["seed"])

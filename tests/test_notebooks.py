@@ -72,8 +72,10 @@ def test_results_cell_is_this_runs(n):
     assert cell.source == source, "run python -m scripts.run --report"
     assert cell.get("attachments", {}) == attachments            # each picture inside the notebook, as it is now
     assert "](results/" not in cell.source
-    s = utils.summarize(record)
-    assert f"**{s['params']:,}**" in cell.source and f"**{s['best_eval']:.2f}%**" in cell.source
+    last3 = ", ".join(f"{a:.2f}" for a in record["history"]["test_acc"][-3:])
+    first = cell.source.split("\n- ")[1]                          # Results lead with what the target judges
+    assert first.startswith(f"Test accuracy of the last 3 epochs: **{last3}** (%)"), first
+    assert "Best" not in cell.source and f"Parameters: {record['params']:,} (" in cell.source
 
 @pytest.mark.parametrize("n", NOTEBOOKS)
 def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(n):

@@ -44,6 +44,9 @@ def test_results_json_has_settings_and_history(fake_root, tmp_path):
     assert all(0 <= a <= 100 for a in saved["history"]["test_acc"])
     assert saved["history"]["lr"][0] < saved["history"]["lr"][1]     # OneCycle warms up, per batch
     assert (tmp_path / "S7_Model_4.pt").exists()
+    train = recipe.loaders.train                                    # the fit: the kept weights on the clean
+    fit = utils.test(recipe.final_model, [(train.images, train.labels)], "cpu")      # training images
+    assert (saved["clean_train_loss"], saved["clean_train_acc"]) == pytest.approx(fit, abs=1e-6)
 
 def test_step_lr_is_stepped_per_epoch(fake_root):
     recipe = run(fake_root, 1, epochs=3, lr_schedule={"name": "StepLR", "step_size": 1, "gamma": 0.1})
@@ -122,6 +125,9 @@ def test_a_study_writes_under_runs_unless_published(study, tmp_path, monkeypatch
     assert module.OUT.parent == ROOT / "results"
     with pytest.raises(SystemExit, match="never a published result"):
         module.main(first + ["--publish", "--quick"])
+    with pytest.raises(SystemExit, match="not both"):               # --publish does not override --out
+        module.main(first + ["--publish", "--out", str(tmp_path / "elsewhere")])
+    assert outs == [tmp_path / "runs" / module.OUT.name] * 2 + [module.OUT]
 
 def test_a_quick_run_never_replaces_a_finished_file(tmp_path):
     finished = json.loads((ROOT / "results" / "public" / "step6_on_3762_seed1.json").read_text())

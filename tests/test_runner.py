@@ -115,6 +115,13 @@ def test_the_runner_compares_a_run_with_the_published_one():
     (["--notebook", "6", "--publish", "--validate"], "validation runs are not published"),
     (["--report", "--publish"], "give it alone"),
     (["--report", "--quick"], "give it alone"),
+    (["--report", "--validate"], "give it alone"),
+    (["--report", "--seeds", "1", "2"], "give it alone"),
+    (["--report", "--out", "x"], "give it alone"),
+    (["--report", "--set", "EPOCHS=5"], "give it alone"),
+    (["--notebook", "1", "--set", "EPOCHS=5", "--publish"], "give --seeds with --set --publish"),
+    (["--notebook", "1", "--baseline-here"], "--baseline-here goes with --set and --seeds"),
+    (["--all", "--set", "EPOCHS=5"], "give --notebook N, not --all"),
 ])
 def test_publishing_takes_only_the_notebooks_own_recipe(args, message, capsys):
     with pytest.raises(SystemExit):

@@ -14,6 +14,23 @@ def test_train_refuses_a_per_epoch_scheduler(fake_root):
     with pytest.raises(TypeError, match="once per epoch"):
         utils.train(model, loader, optimizer, "cpu", step_lr)
 
+def test_the_fit_is_scored_on_the_clean_training_images_whatever_the_loader_augments():
+    """training_fit reads the loader's clean tensors: an augmenting loader (notebooks 5 and 6 pass theirs)
+    gives the same figures as plain test() on the clean training images, and not the test images'."""
+    class SaysThree(torch.nn.Module):       # right on every training image, wrong on every test image
+        def forward(self, x):
+            out = torch.full((len(x), 10), -10.0)
+            out[:, 3] = 0.0
+            return torch.log_softmax(out, dim=1)
+    train_x = torch.randint(0, 255, (40, 28, 28), dtype=torch.uint8)
+    train = utils.TensorLoader(train_x, torch.full((40,), 3), 8, shuffle=True, augment={"degrees": 30, "shift": 4}, seed=1)
+    test = utils.TensorLoader(train_x[:10], torch.full((10,), 5), 8)
+    loss, acc = utils.training_fit(SaysThree(), train, "cpu", batch_size=16)
+    assert acc == 100.0 and (loss, acc) == pytest.approx(utils.test(SaysThree(), [(train.images, train.labels)], "cpu"))
+    assert utils.test(SaysThree(), test, "cpu")[1] == 0.0
+    assert train.epoch == 0                                  # the loader's own order untouched
+
+
 def test_weight_average_is_an_ema_of_the_weights():
     model = torch.nn.Linear(2, 1, bias=False)
     average = utils.WeightAverage(model, decay=0.9)
@@ -62,10 +79,35 @@ def test_the_errors_a_learner_looks_at():
     wrong, total = utils.misclassified(Fixed(logits), loader, "cpu", n=2)
     assert total == 3 and [(t, p) for _, t, p, _ in wrong] == [(3, 8), (1, 7)]     # the surest mistakes first
     assert wrong[0][3] > wrong[1][3]
+
+
+def test_the_confusion_plot_rows_are_the_true_digits_and_the_mistakes_grid_says_which_is_which():
+    """What the plots draw, not only that they run: the matrix of mistakes with the true digit down the
+    side (rows) and the prediction along the bottom, the right answers left out, each row's errors
+    out of its images beside it, the digits 0-9 as tick labels; each mistake titled true, then said."""
     import matplotlib
     matplotlib.use("Agg")
-    utils.show_confusion(Fixed(logits), loader, "cpu")
-    utils.show_misclassified(Fixed(logits), loader, "cpu")
+
+    class Fixed(torch.nn.Module):           # predicts 7 for every image, with a confidence that grows with it
+        def forward(self, x):
+            logits = torch.zeros(len(x), 10)
+            logits[:, 7] = x.flatten(1)[:, 0]
+            return torch.log_softmax(logits, dim=1)
+    truth = torch.tensor([1, 1, 7, 3])
+    images = torch.tensor([1.0, 2.0, 3.0, 4.0]).view(4, 1, 1, 1).expand(4, 1, 2, 2).clone()
+    loader = [(images, truth)]
+    fig = utils.show_confusion(Fixed(), loader, "cpu")
+    ax = fig.axes[0]
+    drawn = ax.images[0].get_array()
+    assert drawn[1, 7] == 2 and drawn[3, 7] == 1 and drawn[7, 1] == 0 and drawn[7, 7] == 0   # row true, column said
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(d) for d in range(10)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(d) for d in range(10)]
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+    side = {t.get_position()[1]: t.get_text() for t in ax.texts if " of " in t.get_text()}
+    assert side[1] == "2 of 2" and side[7] == "0 of 1" and side[3] == "1 of 1"              # errors of all
+    grid = utils.show_misclassified(Fixed(), loader, "cpu")
+    titles = [a.get_title() for a in grid.axes if a.get_title()]
+    assert titles[0].startswith("true 3, said 7") and titles[1].startswith("true 1, said 7")   # surest first
 
 def test_history_plot_shows_the_rate_only_where_it_changes_and_says_what_it_cuts():
     import matplotlib
@@ -78,5 +120,11 @@ def test_history_plot_shows_the_rate_only_where_it_changes_and_says_what_it_cuts
     assert all(float(t).is_integer() for t in fig.axes[1].get_xticks())
     fig = utils.plot_history(dict(history, lr=[0.004, 0.1, 0.01]))
     assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "learning rate at the epoch's start"
+    rate = fig.axes[2].lines[0]
+    assert list(rate.get_xdata()) == [1, 2, 3] and list(rate.get_ydata()) == [0.004, 0.1, 0.01]   # epoch by epoch
+    from matplotlib.ticker import MaxNLocator
+    for ax in fig.axes:                                            # whole epochs on every panel
+        locator = ax.xaxis.get_major_locator()
+        assert isinstance(locator, MaxNLocator) and locator._integer, ax.get_ylabel()
     fig = utils.plot_history(dict(history, train_acc=[97.9, 98.0, 98.5], test_acc=[98.5, 98.8, 99.0]))
     assert fig.axes[1].get_title() == ""                           # nothing cut: every epoch shown

@@ -1,30 +1,80 @@
-"""Every verdict on a change, recomputed from the files with the tests' own arithmetic."""
+"""Every verdict on a change follows the one rule (s7/verdict.py), recomputed from the files with the tests'
+own arithmetic (conftest.one_rule), and the rule holds at the boundaries today's data never reaches."""
 import json
 from pathlib import Path
 
 import pytest
 
-from conftest import gain_words
+from conftest import difference_sentence, one_rule
 from s7.places import ROOT
+from s7.report import differences
+from s7.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, paired_difference
 
 
 def last3(path: Path) -> list[float]:
     return json.loads(path.read_text())["history"]["test_acc"][-3:]
 
 
+def means(step: int) -> dict[int, float]:
+    files = [ROOT / "results" / "seeds" / f"S7_Model_{step}_seed{seed}.json" for seed in range(1, 6)]
+    return {json.loads(f.read_text())["seed"]: sum(last3(f)) / 3 for f in files}
+
+
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
-def test_gain_lines_are_recomputed_from_the_seed_studies(n):
-    """README's gain lines and each notebook's Results cell: step n against step n - 1 at seeds 1-5."""
-    def means(step):
-        files = [ROOT / "results" / "seeds" / f"S7_Model_{step}_seed{seed}.json" for seed in range(1, 6)]
-        return {json.loads(f.read_text())["seed"]: sum(last3(f)) / 3 for f in files}
+def test_each_steps_verdict_is_recomputed_from_the_seed_studies(n):
+    """README's lines and each notebook's Results cell: step n against step n - 1 at seeds 1-5, the
+    differences listed seed by seed."""
     before, after = means(n - 1), means(n)
-    words = gain_words(before, after)
-    amount, _, verdict = words.partition(": ")
-    ranges = (f"(seed means {min(before.values()):.2f}-{max(before.values()):.2f}% -> "
-              f"{min(after.values()):.2f}-{max(after.values()):.2f}%)")
-    verdict += "" if "do not overlap" in verdict else " (the ranges overlap or touch)"
-    line = f"Step {n} vs {n - 1}: {amount} {ranges}: {verdict}."
+    diffs = ", ".join(f"{round(after[s] - before[s], 2) + 0.0:+.2f}" for s in sorted(after))
+    line = f"Step {n} vs {n - 1}: {difference_sentence(before, after)}; per seed {diffs}."
     assert line in (ROOT / "README.md").read_text()
     cells = json.loads((ROOT / f"S7_Model_{n}.ipynb").read_text())["cells"]
     assert any(line in "".join(c["source"]) for c in cells if "results" in c["metadata"].get("tags", []))
+
+
+def verdict_of(diffs: list[float]) -> str:
+    before = {s: 99.0 for s in range(1, len(diffs) + 1)}
+    after = {s: 99.0 + d for s, d in zip(before, diffs)}
+    d = paired_difference(before, after)
+    assert d.verdict == one_rule(before, after)["verdict"]
+    return d.verdict
+
+
+def test_tied_differences():
+    assert verdict_of([0.0] * 5) == NOISE                   # no change at any seed: nothing to claim
+    assert verdict_of([0.1] * 5) == CLEAR_GAIN              # the same gain at every seed: a zero-width interval
+    assert verdict_of([-0.1] * 3) == CLEAR_LOSS
+    d = paired_difference({1: 99.0, 2: 99.0}, {1: 99.0, 2: 99.0})
+    assert difference_words(d).endswith("within the seed noise, an interval 0.00 points wide")
+
+
+def spread(mean: float, half: float) -> list[float]:
+    """Five differences with this mean and this 95% half-width (t = 2.776 for 4 degrees of freedom)."""
+    c = half / (2.776 * (2.5 ** 0.5) / 5 ** 0.5)
+    return [mean + c * k for k in (-2, -1, 0, 1, 2)]
+
+
+def test_an_interval_that_touches_zero_is_within_the_noise():
+    assert verdict_of(spread(0.10, 0.10)) == NOISE          # +0.00 to +0.20: zero is in it
+    assert verdict_of(spread(0.10, 0.096)) == NOISE         # +0.004 prints as +0.00: as printed, it touches
+    assert verdict_of(spread(0.10, 0.094)) == CLEAR_GAIN    # +0.006 prints as +0.01
+    assert verdict_of(spread(-0.10, 0.10)) == NOISE
+    assert verdict_of(spread(-0.10, 0.094)) == CLEAR_LOSS
+
+
+def test_a_short_row_is_compared_at_its_own_seeds(monkeypatch):
+    """A row with seeds 1-3 against a row above with 1-5: paired at 1-3 only; a row with no runs has no
+    difference, and the row under it none either in an added-one-at-a-time ladder, while a taken-away
+    ladder still compares every row with its first."""
+    def run(seed, acc):
+        return {"seed": seed, "history": {"test_acc": [acc] * 3}}
+    full = [run(s, 99.0 + 0.01 * s) for s in range(1, 6)]
+    short = [run(s, 99.5 - 0.01 * s) for s in range(1, 4)]
+    rows = [({"label": "a"}, full), ({"label": "b"}, short), ({"label": "c"}, []), ({"label": "d"}, full)]
+    monkeypatch.setattr(differences, "ablation_records", lambda ladder: rows)
+    added = differences.ladder_rows("step6")
+    assert added[1][2].seeds == (1, 2, 3) and added[1][2].diffs == pytest.approx([0.48, 0.46, 0.44])
+    assert added[2][2] is None and added[3][2] is None
+    taken = differences.ladder_rows("step6_without")
+    assert taken[1][2].seeds == (1, 2, 3) and taken[2][2] is None and taken[3][2].seeds == (1, 2, 3, 4, 5)
+    assert taken[3][2].diffs == pytest.approx([0.0] * 5)

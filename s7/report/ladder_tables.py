@@ -9,7 +9,7 @@ from ..record_sets import ablation_records, ladder_trained
 from ..records import mean, pooled_last
 from ..verdict import points, seed_mean
 from .differences import ladder_rows
-from .plots import LADDER_PLOTS
+from .plots import DIFFERENCE_PLOTS, LADDER_PLOTS
 
 
 LADDER_TITLES = {
@@ -25,8 +25,10 @@ def ladder_lines(ladder: str) -> list[str]:
         return []
     title, how = LADDER_TITLES[ladder]
     plot = LADDER_PLOTS[ladder][0].relative_to(ROOT)      # where plots.plot_ablation writes it
+    differences = DIFFERENCE_PLOTS[ladder][0].relative_to(ROOT)
     return ["", f"**{title}** ({how}; seeds 1-5 on the test set; `search/ablation.py`, `results/ablation/`):", "",
-            ablation_table(ladder), "", f"![{title}]({plot})"]
+            ablation_table(ladder), "", f"![{title}]({plot})", "",
+            f"![{title}: each seed's difference, the mean and its 95% interval]({differences})"]
 
 
 def ladder_block(ladder: str) -> str:
@@ -47,6 +49,18 @@ def narrower_holds() -> list[str]:
     return ["", f"Without the widening, step 6's recipe meets the target on {len(records)} of {len(records)} seeds at "
                 f"{records[0]['params']:,} parameters: the smallest network known to hold here, on these seeds. "
                 f"Nothing is claimed for it before seeds 6-10 have run."]
+
+
+def takeaway_line() -> str:
+    """README's line on the take-away ladder (its table is in RESULTS.md): each change taken away from
+    Model6, with the one rule's verdict."""
+    found = [(row, d) for row, _, d in ladder_rows("step6_without") if d is not None]
+    if not found:
+        return ""
+    words = "; ".join(f"{row['label']}: {points(d.mean)} ({points(d.low)} to {points(d.high)}), {d.verdict}"
+                      for row, d in found)
+    return (f"What the finished recipe still needs: each of step 6's changes taken away from Model6 at seeds 1-5, "
+            f"against Model6 ([RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time)): {words}.")
 
 
 def step4_line() -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import models
 import utils
 
-from ..fidelity import FIDELITY_MARGIN, fidelity
-from ..record_sets import (STEP6_ON_PUBLIC, public_reruns, public_solutions, round_label, seed_records, size_groups,
-                           tested_picks)
+from ..fidelity import FIDELITY_MARGIN, fidelity, test_side, test_side_words, where
+from ..record_sets import (STEP6_ON_PUBLIC, original_runs, public_reruns, public_solutions, round_label, seed_records,
+                           size_groups, tested_picks)
 from ..records import mean, pct, pooled_last
 from ..rounds import recipe_change
 
@@ -28,8 +28,11 @@ def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
         if rerun_only and not reruns:
             continue
         name = f"public: {p['recipe']}" if layouts else "a public solution"
-        rows.append(f"| {name} | {p['params']:,} | {p['what']}: {pct(p['shown'])} | 1 |")
         check = fidelity(p, reruns)
+        side = test_side(p, reruns) if check and check["faithful"] else None
+        shown = f"{p['what']}: {pct(p['shown'])}" + (
+            f"; on test, above every re-run seed at {side['counts']['above']} of {len(side['epochs'])} epochs" if side else "")
+        rows.append(f"| {name} | {p['params']:,} | {shown} | 1 |")
         if check and not check["faithful"]:      # its figures are not shown: they are not the author's recipe's
             rows.append(f"| the same, re-run here | {p['params']:,} | not a faithful re-run: its training does not "
                         f"match its author's log (RESULTS.md, Fidelity) | {len(reruns)} |")
@@ -61,6 +64,64 @@ def fidelity_table() -> str:
         rows.append(f"| `{p['rerun']}` ({p['params']:,}) | {check['seeds']} | {' | '.join(cells)} | {rates} | "
                     f"{'yes' if check['faithful'] else '**no**'} |")
     return "\n".join(rows)
+
+
+def side_counts(side: dict) -> str:
+    """'above every re-run seed at 11 of 15 epochs': where an author's shown run sits on the test set."""
+    n, c = len(side["epochs"]), side["counts"]
+    parts = [f"{'above every' if w == 'above' else 'below every' if w == 'below' else 'inside the range of the'} "
+             f"re-run seed{'s' if w == 'inside' else ''} at {c[w]} of {n} epochs" for w in ("above", "inside", "below") if c[w]]
+    return ", ".join(parts)
+
+
+def test_side_table() -> str:
+    """The test side of each faithful re-run: where the author's published test accuracy sits among the
+    re-run seeds, epoch by epoch, and by the mean of the last 3 epochs."""
+    rows = ["| Re-run | Seeds | The author's test % against the re-run seeds, by epoch | Last 3: the author's mean; "
+            "the seeds' means |", "|---|:---:|---|---|"]
+    for p in public_solutions():
+        reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
+        check = fidelity(p, reruns)
+        side = test_side(p, reruns) if check and check["faithful"] else None
+        if side:
+            low, high = side["seed_means"]
+            rows.append(f"| `{p['rerun']}` ({p['params']:,}) | {side['runs']} | {side_counts(side)} | "
+                        f"{side['last3']:.2f}; {low:.2f}-{high:.2f} ({side['last3_where']}) |")
+    return "\n".join(rows)
+
+
+def original_code_lines() -> list[str]:
+    """The author's own code run here beside the re-implementation, epoch by epoch: the rate, the train
+    and test accuracy of the author's log, of their code here (its seeds' range) and of the re-run."""
+    lines = []
+    for p in public_solutions():
+        runs, reruns = (original_runs(p["rerun"]), public_reruns(p["rerun"])) if p.get("rerun") else ([], [])
+        if not runs or not reruns or not p.get("log"):
+            continue
+        log, first = p["log"], runs[0]
+        lines += [f"**`{p['rerun']}`: the author's own code** ({first['repository']} at {first['commit'][:7]}, "
+                  f"{first['notebook']}), run here at seeds {', '.join(str(r['seed']) for r in runs)} on the CPU "
+                  f"(`results/public/original/`, `search/author_code.py`; what it changed: each file's `changes`), beside "
+                  f"the re-implementation's {len(reruns)} seeds and the author's log:", "",
+                  "| Epoch | Rate: log; their code here; re-run | Train %: log; their code here; re-run | "
+                  "Test %: log; their code here; re-run |", "|---:|---|---|---|"]
+        for e in range(len(log["test_acc"])):
+            cells = []
+            for key, fmt in (("lr", "{:g}"), ("train_acc", "{:.2f}"), ("test_acc", "{:.2f}")):
+                theirs = [r["history"][key][e] for r in runs]
+                ours = [r["history"][key][e] for r in reruns]
+                spread = (lambda xs: fmt.format(xs[0]) if min(xs) == max(xs) else f"{fmt.format(min(xs))}-{fmt.format(max(xs))}")
+                cells.append(f"{fmt.format(log[key][e])}; {spread(theirs)}; {spread(ours)}")
+            lines.append(f"| {e + 1} | " + " | ".join(cells) + " |")
+        mine = test_side(p, runs)
+        theirs_in_ours = [where(r["history"]["test_acc"][e], [q["history"]["test_acc"][e] for q in reruns])
+                          for r in runs for e in range(len(log["test_acc"]))]
+        lines += ["", f"The author's log against their own code here: {test_side_words(mine, 'its runs here')}. Their "
+                      f"code's test accuracy against the re-run's seeds, over its {len(runs)} runs' "
+                      f"{len(theirs_in_ours)} epochs: inside the re-run's range at "
+                      f"{theirs_in_ours.count('inside')}, above every re-run seed at {theirs_in_ours.count('above')}, "
+                      f"below every one at {theirs_in_ours.count('below')}.", ""]
+    return lines
 
 
 def layout_rows() -> list[str]:

@@ -17,12 +17,12 @@ from ..places import ROOT
 from ..record_sets import seed_records
 from ..robustness import ROBUSTNESS, evaluate_published
 from .colab import colab_note, fill_colab_links, git_remote, github_repo
-from .ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line
+from .ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line, takeaway_line
 from .notebook_cells import update_notebooks
 from .performance import performance_section
-from .plots import plot_ablation, plot_accuracy, plot_frontier
-from .public_tables import comparison_table, fidelity_table, public_table
-from .steps import gains, robustness_table, seed_table, steps_table
+from .plots import DIFFERENCE_PLOTS, plot_ablation, plot_accuracy, plot_differences, plot_frontier
+from .public_tables import comparison_table, fidelity_table, original_code_lines, public_table, test_side_table
+from .steps import fit_table, gains, robustness_table, seed_table, steps_table
 from .tuning_md import tuning_blocks
 
 
@@ -47,14 +47,16 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 
 def readme_blocks(repo: str | None = None) -> dict:
-    return {"steps": steps_table(), "gains": gains(), "ablation": ablation_table(), "ablation_without":
-            ladder_block("step6_without"), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
+    return {"steps": steps_table(), "gains": gains(), "fit": fit_table(), "ablation": ablation_table(),
+            "takeaway": takeaway_line(), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
             "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo)}
 
 
 def results_blocks() -> dict:
     """RESULTS.md's generated parts: the full comparison and the performance figures."""
-    return {"public": public_table(), "fidelity": fidelity_table(), "ablation": ablation_table(),
+    return {"public": public_table(), "fidelity": fidelity_table(), "test_side": test_side_table(),
+            "original": "\n".join(original_code_lines()) or "*The author's own code has not been run here yet.*",
+            "ablation": ablation_table(),
             "ablation_without": ladder_block("step6_without"), "step4": ladder_block("step4"),
             "performance": performance_section()}
 
@@ -71,6 +73,8 @@ def regenerate(with_robustness: bool = True) -> None:
     plot_accuracy()
     for ladder in LADDER_TITLES:
         plot_ablation(ladder)
+    for name in DIFFERENCE_PLOTS:
+        plot_differences(name)
     plot_frontier()
     repo = github_repo(git_remote())
     for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks())):

@@ -7,11 +7,11 @@ import json
 import utils
 
 from ..notebooks import NOTEBOOKS, step_title
-from ..record_sets import load_notebook, seed_means, study_records
+from ..record_sets import fit_gaps, load_notebook, seed_means, study_records
 from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
 from ..robustness import ROBUSTNESS
-from ..verdict import difference_words, points
-from .differences import step_difference
+from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, points
+from .differences import fit_difference, step_difference
 
 
 def steps_table() -> str:
@@ -44,6 +44,43 @@ def gain_line(notebook: int) -> str | None:
         return None
     return (f"Step {notebook} vs {notebook - 1}: {difference_words(d)}; per seed "
             f"{', '.join(points(x) for x in d.diffs)}.")
+
+
+FIT_WORDS = {CLEAR_GAIN: "clearly wider", CLEAR_LOSS: "clearly narrower", NOISE: NOISE}   # the rule's verdict on a gap
+
+
+def fit_table() -> str:
+    """Per step, over seeds 1-5: the kept weights on the clean training images, the test set at the last
+    epoch, the gap between them, and the gap against the step before's by the one rule."""
+    rows = ["| Step | Clean training images % | Test % (last epoch) | Gap, points: mean (seeds' range) | "
+            "Gap against the step before (95% interval): verdict |", "|---|---:|---:|---|---|"]
+    for notebook in NOTEBOOKS:
+        fitted = [r for r in study_records(notebook) if "clean_train_acc" in r]
+        if not fitted:
+            rows.append(f"| {notebook} | not recorded | | | |")
+            continue
+        gaps = fit_gaps(notebook)
+        d = fit_difference(notebook) if notebook > 1 else None
+        against = f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {FIT_WORDS[d.verdict]}" if d else ""
+        seeds = "" if len(fitted) == 5 else f" ({len(fitted)} seeds)"
+        rows.append(f"| {notebook}{seeds} | {mean(r['clean_train_acc'] for r in fitted):.2f} | "
+                    f"{mean(r['history']['test_acc'][-1] for r in fitted):.2f} | {mean(gaps.values()):.2f} "
+                    f"({min(gaps.values()):.2f} to {max(gaps.values()):.2f}) | {against} |")
+    return "\n".join(rows)
+
+
+def fit_line(notebook: int) -> str | None:
+    """A Results cell's line on the fit across seeds 1-5 (README's fit table)."""
+    gaps = fit_gaps(notebook)
+    if len(gaps) < 2:
+        return None
+    line = (f"The fit across {len(gaps)} seeds (README's fit table): a gap of {mean(gaps.values()):.2f} points on "
+            f"average ({min(gaps.values()):.2f} to {max(gaps.values()):.2f})")
+    d = fit_difference(notebook) if notebook > 1 else None
+    if d:
+        line += (f"; against step {notebook - 1}'s gap, {points(d.mean)} points (95% interval {points(d.low)} to "
+                 f"{points(d.high)}): {FIT_WORDS[d.verdict]}")
+    return line + "."
 
 
 def gains() -> str:
