@@ -529,7 +529,8 @@ def show_misclassified(model, loader, device, n: int = 32):
 
 def show_confusion(model, loader, device):
     """Which digits a model takes for which: the confusion matrix of its mistakes (the diagonal, the
-    right answers, left blank) with each digit's errors in all beside its row."""
+    right answers, left blank) with each digit's errors in all beside its row; prints the three most
+    frequent mistakes."""
     import matplotlib.pyplot as plt
     _, labels, preds, _ = predictions(model, loader, device)
     counts = confusion_matrix(labels, preds)
@@ -547,4 +548,7 @@ def show_confusion(model, loader, device):
     ax.set(xlabel="predicted", ylabel="true", title=f"mistakes by class: {int(errors.sum())} in all (right: per true digit)")
     ax.title.set_fontsize(10)
     fig.tight_layout()
+    worst = errors.flatten().argsort(descending=True, stable=True)[:3]
+    print(f"{int(errors.sum())} mistakes; the most frequent: "
+          + ", ".join(f"{int(i) // 10} taken for {int(i) % 10} ({int(errors.flatten()[i])})" for i in worst))
     return fig

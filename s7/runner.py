@@ -187,6 +187,7 @@ def keep_notebook_run(notebook: int, dest: Path, publish: bool):
     import nbformat
 
     from .report.notebook_cells import fill_results_cell
+    from .report.try_it_cells import fill_try_it
 
     def keep(nb, produced):
         dest.mkdir(parents=True, exist_ok=True)
@@ -197,6 +198,7 @@ def keep_notebook_run(notebook: int, dest: Path, publish: bool):
         if publish and record["seed"] == 1 and study_seed1.exists():
             shutil.copy(produced, study_seed1)
         fill_results_cell(nb, record)
+        fill_try_it(nb, notebook)
         clean_outputs(nb)
         nbformat.write(nb, notebook_path(notebook) if publish else dest / notebook_path(notebook).name)
     return keep

@@ -2,6 +2,7 @@
 refused in one line, a failing cell leaving the record alone, quick runs of every notebook, and the
 published record touched only by --publish."""
 import copy
+import re
 import hashlib
 import json
 import subprocess
@@ -192,3 +193,44 @@ def test_notebook_5_reproduces_its_committed_first_epoch(real_root, tmp_path, as
     assert_repeats(rerun, committed)
     same = ("model", "seed", "batch_size", "optimizer", "lr_schedule", "augment", "holdout", "params", "macs")
     assert {k: rerun[k] for k in same} == {k: committed[k] for k in same}
+
+
+def test_a_change_is_set_by_name_and_a_bad_one_refused_with_the_names_and_values():
+    assert runner.apply_settings(5, ["AUGMENT.degrees=15"]) == {"AUGMENT": {"degrees": 15, "shift": 2}}
+    assert runner.apply_settings(6, ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"]) == {
+        "OPTIMIZER": {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}}
+    assert runner.apply_settings(4, ["OPTIMIZER.weight_decay=0.001"])["OPTIMIZER"]["weight_decay"] == 0.001   # SGD takes it
+    assert runner.apply_settings(5, ["AUGMENT=None"]) == {"AUGMENT": None}
+    assert runner.apply_settings(1, ["EPOCHS=15"]) == {}                      # no change
+    for setting, words in (("FOO=1", "has no parameter 'FOO'"), ("SEED=3", "has no parameter 'SEED'"),
+                           ("EPOCHS=abc", "not a Python literal"), ("EPOCHS=5.5", "takes an int"),
+                           ("AUGMENT.degres=1", "takes no key 'degres'"), ("OPTIMIZER=3", "takes a dict"),
+                           ("EPOCHS", "has no parameter")):
+        with pytest.raises(runner.RunError, match=re.escape(words)) as err:
+            runner.apply_settings(5, [setting])
+        if "parameter" in words:
+            assert "EPOCHS=15; BATCH_SIZE=128" in str(err.value)             # the names and their values
+    assert runner.change_name(5, ["AUGMENT.degrees=15"]) == "S7_Model_5_AUGMENT.degrees-15"
+
+
+def test_a_change_at_several_seeds_is_judged_by_the_one_rule():
+    from conftest import difference_sentence
+    from s7.verdict import study_means
+    published = [load_results(ROOT / "results" / "seeds" / f"S7_Model_2_seed{s}.json") for s in (1, 2, 3)]
+    changed = [copy.deepcopy(r) for r in published]
+    for r, bump in zip(changed, (0.10, 0.12, 0.08)):
+        r["history"]["test_acc"][-3:] = [a + bump for a in r["history"]["test_acc"][-3:]]
+    baseline = study_means(2, [1, 2, 3])
+    line = runner.change_verdict(2, changed, baseline, "the published seed study at the same seeds")
+    after = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in changed}
+    assert difference_sentence(baseline, after) in line and "a clear gain" in line
+    assert line.endswith("0 of 3 seeds meet the target")
+    assert "fewer than 2 seeds" in runner.change_verdict(2, changed[:1], baseline, "x")
+
+
+def test_the_runner_says_when_the_published_runs_came_from_another_machine(monkeypatch):
+    monkeypatch.setattr(runner, "cpu_name", lambda: "another processor")
+    assert "--baseline-here" in runner.machine_note(6, [1, 2])
+    here = load_results(ROOT / "results" / "seeds" / "S7_Model_6_seed1.json")["cpu"]
+    monkeypatch.setattr(runner, "cpu_name", lambda: here)
+    assert runner.machine_note(6, [1]) is None

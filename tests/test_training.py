@@ -128,3 +128,35 @@ def test_history_plot_shows_the_rate_only_where_it_changes_and_says_what_it_cuts
         assert isinstance(locator, MaxNLocator) and locator._integer, ax.get_ylabel()
     fig = utils.plot_history(dict(history, train_acc=[97.9, 98.0, 98.5], test_acc=[98.5, 98.8, 99.0]))
     assert fig.axes[1].get_title() == ""                           # nothing cut: every epoch shown
+
+
+def test_the_checks_before_training_leave_the_run_alone(fake_root, capsys):
+    """The untrained network's loss against -ln(1/10), and a copy fitting one batch by heart: computed by
+    the cells, and neither the model, the loader's order nor the random numbers of the run change."""
+    import copy
+    utils.seed_everything(3)
+    model = Model4()
+    loaders = utils.get_loaders(batch_size=16, augment={"degrees": 8, "shift": 2}, root=fake_root, seed=3)
+    before = copy.deepcopy(model.state_dict())
+    rng = torch.get_rng_state()
+    loss = utils.initial_loss(model, loaders.train, "cpu")
+    steps = utils.fit_one_batch(model, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}, loaders.train, "cpu", n=16)
+    assert 1.8 < loss < 2.8 and "against -ln(1/10) = 2.303" in capsys.readouterr().out
+    assert steps is not None and steps <= 200
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert torch.equal(rng, torch.get_rng_state()) and loaders.train.epoch == 0 and model.training
+
+
+def test_where_a_run_stands_among_the_published_seeds():
+    from s7.records import load_results
+    record = load_results(utils.results_path(6))
+    assert utils.is_published_run(record)
+    line = utils.where_it_stands(record)
+    assert "inside the range of the published recipe's" in line and "This is the published recipe" in line
+    other = dict(record, seed=7, optimizer=dict(record["optimizer"], lr=0.3))
+    other["history"] = dict(record["history"], test_acc=record["history"]["test_acc"][:-3] + [90.0] * 3)
+    assert not utils.is_published_run(other)
+    line = utils.where_it_stands(other)
+    assert "lies below the range" in line and "one seed cannot tell" in line
+    assert "python -m scripts.run --notebook 6 --seeds 1 2 3 4 5 --set NAME=VALUE" in line
+    assert "do not compare" in utils.where_it_stands(dict(other, quick=True))

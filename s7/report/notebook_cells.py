@@ -17,6 +17,7 @@ from ..verdict import seed_mean
 from .colab import fill_colab_links
 from .ladder_tables import ladder_lines
 from .steps import fit_line, gain_line
+from .try_it_cells import fill_try_it
 
 
 def results_markdown(record: dict) -> str:
@@ -142,6 +143,7 @@ def update_notebooks(repo: str | None = None) -> None:
         nb = nbformat.read(path, as_version=4)
         before = [(c.source, c.get("attachments")) for c in nb.cells]
         fill_results_cell(nb, record)
+        fill_try_it(nb, notebook)
         if repo:
             for cell in nb.cells:
                 cell.source = fill_colab_links(cell.source, repo)

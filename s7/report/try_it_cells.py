@@ -1,0 +1,53 @@
+"""The measured answers of each notebook's Try it questions (s7/try_it.py), generated into the notebook's
+cell tagged "try-it" between its markers; the questions, the prompts and the why are the notebook's own."""
+from __future__ import annotations
+
+import re
+
+import utils
+
+from ..places import ROOT
+from ..records import load_results
+from ..try_it import QUESTIONS, SEEDS, answer_paths, command
+from ..verdict import difference_words, paired_difference, points, seed_mean, study_means
+
+START, END = "<!-- generated:try_it_{} start -->", "<!-- generated:try_it_{} end -->"
+
+
+def answer(notebook: int, key: str) -> str:
+    """A question's measured answer: the change's runs at seeds 1-5 against the published seed study at
+    the same seeds, by the one rule; or, before its runs, the command that makes them."""
+    settings, row = next((s, r) for k, s, r in QUESTIONS[notebook] if k == key)
+    paths = [p for p in answer_paths(notebook, settings, row) if p.exists()]
+    if not paths:
+        return f"*Not measured yet: `{command(notebook, settings)} --publish`.*"
+    records = [load_results(p) for p in paths]
+    changed = {r["seed"]: seed_mean(r) for r in records}
+    baseline = study_means(notebook, SEEDS)
+    d = paired_difference(baseline, changed)
+    meeting = sum(map(utils.meets_target, records))
+    published = sum(utils.meets_target(load_results(ROOT / "results" / "seeds" / f"S7_Model_{notebook}_seed{s}.json"))
+                    for s in baseline)
+    where = (f"`{paths[0].parent.relative_to(ROOT)}/{re.sub(r'_seed1$', '_seed*', paths[0].stem)}.json`"
+             + (" (a row of step 6's take-away table: the same change)" if row else ""))
+    lines = [f"Against the published recipe at the same seeds: **{difference_words(d)}**.",
+             f"Per seed: {', '.join(points(x) for x in d.diffs)}. Seeds meeting the target: {meeting} of {len(records)} "
+             f"(the published recipe: {published} of {len(baseline)}). The runs: {where}."]
+    return "\n".join(lines)
+
+
+def try_it_cell(nb):
+    return next((c for c in nb.cells if "try-it" in c.metadata.get("tags", [])), None)
+
+
+def fill_try_it(nb, notebook: int) -> None:
+    """Write each of the notebook's questions' answers between its markers in its Try it cell."""
+    cell = try_it_cell(nb)
+    if cell is None:
+        return
+    for key, _, _ in QUESTIONS.get(notebook, []):
+        start, end = START.format(key), END.format(key)
+        pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+        if not pattern.search(cell.source):
+            raise ValueError(f"notebook {notebook}'s Try it cell lacks the markers {start} ... {end}")
+        cell.source = pattern.sub(lambda _: f"{start}\n{answer(notebook, key)}\n{end}", cell.source)

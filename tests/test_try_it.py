@@ -1,0 +1,97 @@
+"""Try it: every notebook ends with questions a learner answers by running, each with the one-line
+change (a --set command and the config-cell edit), a prompt to predict, and the measured answer folded
+away; the answers are recomputed here from their files, and each file ran exactly the question's change."""
+import json
+import re
+
+import nbformat
+import pytest
+
+from conftest import difference_sentence, one_rule, signed
+from s7 import ladders
+from s7.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
+from s7.places import ROOT
+from s7.recipe import notebook_recipe
+from s7.runner import apply_settings
+from s7.try_it import QUESTIONS, answer_paths, command
+
+
+def try_it(n: int) -> str:
+    cells = nbformat.read(notebook_path(n), as_version=4).cells
+    assert "try-it" in cells[-1].metadata.get("tags", []), "Try it is the notebook's last cell"
+    return cells[-1].source
+
+
+def blocks(text: str) -> list[str]:
+    return text.split("\n**")[1:]            # one block per question, from its bold title on
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_every_notebook_ends_with_questions_that_say_how_to_run_them(n):
+    text = try_it(n)
+    questions = QUESTIONS[n]
+    assert len(questions) >= 2 and len(blocks(text)) == len(questions)
+    assert "WHY" not in text
+    for block, (key, settings, _) in zip(blocks(text), questions):
+        assert f"`{command(n, settings)}`" in block, key
+        assert "Predict first:" in block and "<details><summary>The measured answer</summary>" in block
+        edit = re.search(r"In the config cell: `([^`]+)`", block)[1]           # the same change, as an edit
+        values: dict = {}
+        exec(edit, {}, values)
+        assert values == apply_settings(n, settings), (key, values)
+        why = block.split(f"<!-- generated:try_it_{key} end -->")[1].split("</details>")[0].strip()
+        assert len(why.split()) >= 8, f"{key}: a sentence of why after the measured answer"
+
+
+def answer_records(n: int, settings, row) -> list[dict]:
+    return [json.loads(p.read_text()) for p in answer_paths(n, settings, row) if p.exists()]
+
+
+def published_means(n: int) -> dict[int, float]:
+    files = [ROOT / "results" / "seeds" / f"S7_Model_{n}_seed{s}.json" for s in range(1, 6)]
+    return {json.loads(f.read_text())["seed"]: sum(json.loads(f.read_text())["history"]["test_acc"][-3:]) / 3 for f in files}
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_each_answer_is_recomputed_from_its_runs(n):
+    text = try_it(n)
+    for key, settings, row in QUESTIONS[n]:
+        records = answer_records(n, settings, row)
+        assert [r["seed"] for r in records] == [1, 2, 3, 4, 5], f"{key}: seeds 1-5 measured"
+        key_acc = "raw_test_acc" if row and ladders.rows(row[0])[[r["name"] for r in ladders.rows(row[0])].index(row[1])].get("raw") else "test_acc"
+        after = {r["seed"]: sum(r["history"][key_acc][-3:]) / 3 for r in records}
+        before = published_means(n)
+        block = text.split(f"<!-- generated:try_it_{key} start -->")[1].split(f"<!-- generated:try_it_{key} end -->")[0]
+        assert f"**{difference_sentence(before, after)}**" in block, key
+        assert "Per seed: " + ", ".join(signed(d) for d in one_rule(before, after)["diffs"]) in block
+        meeting = sum(min(r["history"][key_acc][-3:]) >= 99.4 for r in records)
+        assert f"Seeds meeting the target: {meeting} of 5" in block
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_each_answer_ran_exactly_the_questions_change(n):
+    """The runs of an answer differ from the published recipe in the question's change and nothing else:
+    a runner-made answer records the changes it was run with; a ladder row's recipe is the notebook's
+    recipe with those changes."""
+    published = json.loads((ROOT / "results" / f"S7_Model_{n}.json").read_text())
+    for key, settings, row in QUESTIONS[n]:
+        changes = apply_settings(n, settings)
+        for record in answer_records(n, settings, row):
+            if row:
+                expected = notebook_recipe({**notebook_parameters(n), **changes})
+                assert {k: record[k] for k in expected} == expected, key
+            else:
+                assert record["changes"] == changes and record["settings"] == settings, key
+                assert record["notebook"] == n and record["model"] == published["model"] and not record["quick"]
+                param_to_field = {"EPOCHS": "epochs", "BATCH_SIZE": "batch_size", "AUGMENT": "augment"}
+                for name, value in changes.items():
+                    field = param_to_field.get(name)
+                    if field:
+                        assert record[field] == value
+                    elif name == "OPTIMIZER":
+                        assert record["optimizer"] == {"name": "SGD", **value}
+                    elif name == "LR_SCHEDULE":
+                        assert record["lr_schedule"] == {"name": "OneCycleLR", **value}
+                untouched = {"epochs", "batch_size", "augment", "optimizer", "lr_schedule", "ema_decay", "holdout"} - {
+                    param_to_field.get(k, {"OPTIMIZER": "optimizer", "LR_SCHEDULE": "lr_schedule"}.get(k)) for k in changes}
+                assert {k: record.get(k) for k in untouched} == {k: published.get(k) for k in untouched}, key
