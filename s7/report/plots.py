@@ -53,13 +53,17 @@ def plot_differences(name: str, path=None) -> Path | None:
     ax.set_xticks(range(len(comparisons)), [label for label, _ in comparisons], rotation=20)
     seeds = sorted({s for _, d in comparisons for s in d.seeds})
     ax.set(ylabel="difference in test accuracy (points)", title=f"{title} ({seeds_words(seeds)}, paired by number)")
+    return save_with_legend_below(fig, ax, path or default_path, ncol=2, bottom=0.1)
+
+
+def save_with_legend_below(fig, ax, path, ncol: int, bottom: float) -> Path:
+    """A row-by-row figure saved: a small title, a grid, the legend below the axes, where it hides no point."""
     ax.title.set_fontsize(10)
     ax.grid(alpha=0.3)
-    fig.legend(fontsize=7, loc="lower center", ncol=2)      # below the axes: it hides no point
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
-    path = path or default_path
+    fig.legend(fontsize=7, loc="lower center", ncol=ncol)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    pyplot().close(fig)
     return path
 
 
@@ -86,14 +90,7 @@ def plot_ablation(ladder: str = "step6", path=None) -> Path | None:
     ax.axhline(TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{TARGET_ACC}% target: every one of the last 3 at or above")
     ax.set_xticks(range(len(rows)), [row["label"] for row, _ in rows], rotation=20)
     ax.set(ylabel="test accuracy (%)", title=f"{title} (seeds 1-5)")
-    ax.title.set_fontsize(10)
-    ax.grid(alpha=0.3)
-    fig.legend(fontsize=7, loc="lower center", ncol=3)      # below the axes: it hides no point
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    path = path or default_path
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_with_legend_below(fig, ax, path or default_path, ncol=3, bottom=0.06)
 
 
 def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:
