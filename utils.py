@@ -27,7 +27,7 @@ from s7.pil_loader import torchvision_augment  # noqa: F401  (notebook 5)
 from s7.pixels import normalise
 from s7.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
 from s7.records import TARGET_ACC, History, load_model, meets_target, summarize, target_line, write_run  # noqa: F401  (History, target_line: every notebook; meets_target, summarize: notebook 6)
-from s7.verdict import is_published_run, where_it_stands  # noqa: F401  (every notebook's last cells)
+from s7.verdict import is_published_run, where_it_stands  # noqa: F401  (where_it_stands: every notebook; is_published_run: notebook 6)
 
 QUICK_TRAIN, QUICK_EVAL = 5000, 1000                        # smoke mode: this many images
 EVAL_BATCH = 2000                                           # images per evaluation batch (no gradients: large)
@@ -103,8 +103,8 @@ class TensorLoader:
             idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
             x, y = self.images[idx], self.labels[idx]
             if self.graphed_augment is not None:
-                x = self.graphed_augment(x, draw_affine(len(x), g, x.device, self.augment.get("p", 1.0),
-                                                        self.augment.get("scale", 0.0)))
+                x = self.graphed_augment(x, draw_affine(len(x), g, x.device, p=self.augment.get("p", 1.0),
+                                                        scale=self.augment.get("scale", 0.0)))
             elif self.augment:
                 x = random_affine(x, generator=g, **self.augment)
             yield x, y
@@ -242,7 +242,7 @@ def initial_loss(model, loader, device, n: int = 1000) -> float:
     return loss
 
 
-def fit_one_batch(model, optimizer_cls, optimizer_args: dict, loader, device, n: int = 32, steps: int = 200) -> int | None:
+def fit_one_batch(model, loader, device, *, optimizer_cls, optimizer_args: dict, n: int = 32, steps: int = 200) -> int | None:
     """Train a copy of the network on its first n training images alone until it gets all of them right:
     a network and a loop that can learn must manage that in a few dozen steps. Returns the steps it
     took (None: not within `steps`). The model, its optimizer and the random numbers of the run are
@@ -296,7 +296,7 @@ def train(model, loader, optimizer, device, scheduler=None, average=None, graph=
     bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
     for i, (x, y) in enumerate(bar):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        if graph is None or not graph.ready(x, y, model, optimizer, average):
+        if graph is None or not graph.ready(x, y, model, optimizer=optimizer, average=average):
             optimizer.zero_grad(set_to_none=True)
             out = model(x)                             # log-probabilities (the models end in log_softmax)
             # cross_entropy applies log_softmax again, which leaves log-probabilities as they are (their
@@ -385,16 +385,16 @@ def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, gr
     the record."""
     if fit is not None:
         recipe.update(clean_train_loss=round(fit[0], 6), clean_train_acc=round(fit[1], 6))
-    return write_run(out_dir, notebook, model, history, device=device, params=count_params(model),
+    return write_run(out_dir, notebook, model, history=history, device=device, params=count_params(model),
                      macs=count_macs(model), graph=graph, **recipe)
 
 
-def evaluate_weights(model_cls, path, root=None, device=None, subset: int | None = None) -> float:
+def evaluate_weights(model_cls, path, root=None, device=None) -> float:
     """Load saved weights and return their test accuracy (%) on the real test set."""
     device = device or pick_device()
     model = load_model(model_cls, path, device)
     x, y = load_mnist_tensors(False, root)
-    return test(model, TensorLoader(x[:subset], y[:subset], EVAL_BATCH, device=device), device)[1]
+    return test(model, TensorLoader(x, y, EVAL_BATCH, device=device), device)[1]
 
 
 # ----------------------------------------------------------------------------
@@ -522,7 +522,7 @@ def misclassified(model, loader, device, n: int = 32):
 
 def show_misclassified(model, loader, device, n: int = 32):
     """The mistakes a learner should look at first: the ones the model was surest of."""
-    wrong, total = misclassified(model, loader, device, n)
+    wrong, total = misclassified(model, loader, device, n=n)
     return _image_grid([w[0] for w in wrong], [f"true {t}, said {p}\n{c:.0%} sure" for _, t, p, c in wrong],
                        title=f"the {len(wrong)} most confident of {total} mistakes (true label, prediction, confidence)")
 

@@ -7,7 +7,7 @@ Two layers, and the arrows only point down:
   the studies and reports, which build on utils.py and models.py:
         notebooks   the notebooks' parameters cells      runner       a notebook executed and put in place
         recipe      a seeded run from a recipe dict       record_sets  which runs each table reads
-        ladders, rounds, candidates, public, fidelity     the studies as data
+        ladders, rounds, candidates, public, fidelity, try_it     the studies as data
         robustness  the committed weights under perturbations          report/  the generated documents
         |
   utils.py, models.py  the learner's files

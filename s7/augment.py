@@ -32,8 +32,8 @@ def random_affine(x: torch.Tensor, degrees: float, shift: float, generator: torc
                   interpolation: str = "bilinear", p: float = 1.0, scale: float = 0.0) -> torch.Tensor:
     """Rotate by U(-degrees, degrees), shift by U(-shift, shift) pixels and, when scale > 0,
     resize by a factor U(1 - scale, 1 + scale), a fraction p of the images."""
-    draws = draw_affine(len(x), generator, x.device, p, scale)
-    return apply_affine(x, draws, degrees, shift, interpolation, p, scale)
+    draws = draw_affine(len(x), generator, x.device, p=p, scale=scale)
+    return apply_affine(x, draws, degrees=degrees, shift=shift, interpolation=interpolation, p=p, scale=scale)
 
 
 def draw_affine(n: int, generator: torch.Generator, device, p: float = 1.0, scale: float = 0.0) -> list[torch.Tensor]:
@@ -50,7 +50,7 @@ def apply_affine(x: torch.Tensor, draws: list[torch.Tensor], degrees: float, shi
     """random_affine's transform, given its draws (no randomness here: a CUDA graph can hold it)."""
     u = draws[0] * 2 - 1
     size = 1 + scale * (draws[1] * 2 - 1) if scale else None
-    moved = affine(x, u[0] * math.radians(degrees), u[1] * shift, u[2] * shift, mode=interpolation, scale=size)
+    moved = affine(x, u[0] * math.radians(degrees), tx=u[1] * shift, ty=u[2] * shift, mode=interpolation, scale=size)
     if p >= 1:
         return moved
     keep = draws[-1] >= p

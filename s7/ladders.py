@@ -15,7 +15,7 @@ report; they choose nothing. Three ladders:
 Each ladder is data: its rows, each with the recipe it trains (search/ablation.py trains them) or
 the files of the seed studies it reads.
 
-Every recipe is read from the notebooks' config cells (S7_Model_3.ipynb ... S7_Model_6.ipynb), so the
+Every recipe is read from the notebooks' parameters cells (S7_Model_3.ipynb ... S7_Model_6.ipynb), so the
 rows cannot drift from the published recipes; every label is written from the values its row runs.
 """
 from __future__ import annotations
@@ -35,7 +35,6 @@ from .places import ABLATION, RESULTS_DIR, study_path
 from .recipe import Recipe, notebook_recipe, save_as
 
 OUT = RESULTS_DIR / ABLATION
-SEEDS = (1, 2, 3, 4, 5)
 LADDERS = ("step6", "step6_without", "step4")
 
 

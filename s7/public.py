@@ -34,7 +34,7 @@ EpochTableLR); its rate table, np.interp over epochs [0, 2, 8, 12, 15] of [0.05,
 search/author_code.py runs the author's own code from a checkout, to compare with this re-implementation.
 
 step6_on_3762: the same layout, exactly as published, trained with step 6's recipe (notebook 6's
-config cell: OneCycle peak 0.1 cosine, SGD with Nesterov momentum and weight decay 1e-4, batch 64,
+parameters cell: OneCycle peak 0.1 cosine, SGD with Nesterov momentum and weight decay 1e-4, batch 64,
 ±8° and ±2 px on the project's tensor loader, the weight average with BatchNorm re-measured) and
 torch's default initialisation (step 6's). Declared here before its runs; nothing in it is tuned on
 them. A point on the size frontier, not a candidate for Model6.
@@ -77,8 +77,8 @@ class Public4968(nn.Module):
         super().__init__()
         self.features = nn.Sequential(*unit(1, 4), *unit(4, 8), nn.MaxPool2d(2),          # 8x14x14
                                       *unit(8, 10), *unit(10, 16), nn.MaxPool2d(2),       # 16x7x7
-                                      *unit(16, 8, 1, 0), *unit(8, 16),                   # 16x7x7
-                                      *unit(16, 10, 1, 0), nn.Conv2d(10, 10, 3, bias=False),   # 10x5x5
+                                      *unit(16, 8, kernel=1, padding=0), *unit(8, 16),                   # 16x7x7
+                                      *unit(16, 10, kernel=1, padding=0), nn.Conv2d(10, 10, 3, bias=False),   # 10x5x5
                                       nn.AvgPool2d(5))
 
     def forward(self, x):
@@ -290,13 +290,13 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
     loaders = utils.Loaders(
         torch.utils.data.DataLoader(data, batch_size=r["batch_size"], shuffle=True,
                                     generator=torch.Generator().manual_seed(seed)),
-        utils.TensorLoader(test_x, test_y, 1000), "test")
+        utils.TensorLoader(test_x, test_y, batch_size=1000), "test")
     return Recipe(r["model"], loaders=loaders, data_path=path, **common)
 
 
 def train_seed(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """One seeded run of a public recipe on the test set; writes <out>/<name>_seed<seed>.json."""
-    seeded = build(name, seed, root, quick)
+    seeded = build(name, seed, root=root, quick=quick)
     seeded.fit()
     versions = {package: importlib.metadata.version(package) for package in RECIPES[name].get("packages", [])}
     # the optimizer's momentum at the end, read back from it: what public3762 trained with throughout (an

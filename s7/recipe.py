@@ -114,8 +114,8 @@ class Recipe:
         self.loaders = loaders or utils.get_loaders(batch_size=batch_size, augment=augment, holdout=holdout,
                                                     device=self.device, seed=seed, root=data_root, quick=quick)
         self.optimizer = build_optimizer(self.model, optimizer)
-        self.scheduler = build_scheduler(self.optimizer, lr_schedule, len(self.loaders.train), epochs,
-                                         self.loaders.eval_split)
+        self.scheduler = build_scheduler(self.optimizer, lr_schedule, steps_per_epoch=len(self.loaders.train),
+                                         epochs=epochs, eval_split=self.loaders.eval_split)
         self.average = utils.WeightAverage(self.model, ema_decay) if ema_decay else None
         # clipping is not captured in a graph: a clipped run trains eagerly
         self.graph = gpu.cuda_graph(self.device, cudnn_autotune) if cuda_graph and max_grad_norm is None else None
@@ -138,7 +138,7 @@ class Recipe:
         for epoch in range(1, (epochs or total) + 1):
             lr = self.optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
-            train_loss, train_acc = utils.train(model, loaders.train, optimizer, device, scheduler=per_batch,
+            train_loss, train_acc = utils.train(model, loaders.train, optimizer, device=device, scheduler=per_batch,
                                                 average=self.average, graph=self.graph, desc=f"epoch {epoch}/{total}")
             seconds = time.perf_counter() - start
             trained_acc = None
@@ -162,7 +162,7 @@ class Recipe:
         public solution's own DataLoader does not); `extra`: more fields for the record."""
         fit = (utils.training_fit(self.final_model, self.loaders.train, self.device)
                if hasattr(self.loaders.train, "images") else None)
-        self.record = utils.save_run(out_dir, self.notebook, self.final_model, self.history, device=self.device,
+        self.record = utils.save_run(out_dir, self.notebook, self.final_model, history=self.history, device=self.device,
                                      graph=self.graph, fit=fit, data_path=self.data_path, **self.recipe, **extra)
         return self.record
 
@@ -197,7 +197,7 @@ def add_study_arguments(parser, published: Path) -> None:
     parser.add_argument("--quick", action="store_true", help="smoke mode: one epoch on a small subset")
 
 
-def seeded_runs(name: str, seeds, out, train, quick: bool = False) -> None:
+def seeded_runs(name: str, seeds, out, train) -> None:
     """train(seed) -> record for each seed whose <out>/<name>_seed<seed>.json is missing. A finished
     file there is kept, by a quick run too (delete it to re-run); only a quick run's file is redone.
     One line per run."""

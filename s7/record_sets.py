@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 
 from . import ladders
-from .places import PUBLIC, RESULTS_DIR, SEEDS, SIZES, TUNING, results_path
+from .places import ORIGINAL, PUBLIC, RESULTS_DIR, SIZES, STUDY_SEEDS, TUNING, results_path
 from .records import load_results, trained_weights
 from .rounds import ROUNDS
-from .verdict import seed_mean
+from .verdict import published_seeds, study_means
 
-STUDY_SEEDS = range(1, 6)     # the seeds every notebook's recipe is compared on
 PUBLISHED = RESULTS_DIR / PUBLIC / "published.json"
 STEP6_ON_PUBLIC = "step6_on_3762"     # a public layout trained with step 6's recipe (s7/public.py)
 
@@ -26,9 +25,8 @@ def load_notebook(notebook: int, folder=RESULTS_DIR):
 
 
 def seed_records(notebook: int = 6) -> list[dict]:
-    files = sorted((RESULTS_DIR / SEEDS).glob(f"S7_Model_{notebook}_seed*.json"),
-                   key=lambda p: int(p.stem.split("seed")[1]))
-    return [load_results(f) for f in files]
+    """Every run of a notebook's published seed study (step 6 has seeds 1-10)."""
+    return published_seeds(notebook)
 
 
 def study_records(notebook: int) -> list[dict]:
@@ -38,7 +36,7 @@ def study_records(notebook: int) -> list[dict]:
 
 def seed_means(notebook: int) -> dict[int, float]:
     """Seed -> mean of that run's last 3 test accuracies, seeds 1-5 (results/seeds/)."""
-    return {r["seed"]: seed_mean(r) for r in study_records(notebook)}
+    return study_means(notebook, STUDY_SEEDS)
 
 
 def fit_gaps(notebook: int) -> dict[int, float]:
@@ -54,7 +52,7 @@ def ablation_records(ladder: str = "step6") -> list[tuple[dict, list[dict]]]:
     weights where it says so."""
     table = []
     for row in ladders.rows(ladder):
-        paths = [ladders.row_path(row, seed, RESULTS_DIR) for seed in ladders.SEEDS]
+        paths = [ladders.row_path(row, seed) for seed in STUDY_SEEDS]
         records = [load_results(p) for p in paths if p.exists()]
         table.append((row, [trained_weights(r) for r in records] if row.get("raw") else records))
     return table
@@ -123,5 +121,5 @@ def public_reruns(name: str) -> list[dict]:
 
 def original_runs(name: str) -> list[dict]:
     """A public solution's own code run here (search/author_code.py -> results/public/original/)."""
-    files = (RESULTS_DIR / PUBLIC / "original").glob(f"{name}_seed*.json")
+    files = (RESULTS_DIR / ORIGINAL).glob(f"{name}_seed*.json")
     return sorted((load_results(f) for f in files), key=lambda r: r["seed"])

@@ -14,7 +14,7 @@ TARGET_ACC = 99.4                   # the exercise: % test accuracy in each of t
 # the exercise's goal, in the words README, the Results cells and the runs' target lines all use
 TARGET = "fewer than 8,000 parameters and at least 99.40% test accuracy in each of the last 3 of at most 15 epochs"
 HISTORY_KEYS = ("train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
-OPTIONAL = ("model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm")   # recorded only when set
+OPTIONAL = ("model_kwargs", "ema_decay", "max_grad_norm")   # recorded only when set
 # what makes two runs the same recipe: the runner compares a run with the published run these match
 RECIPE_KEYS = ("model", "params", "seed", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout",
                "quick", "model_kwargs", "label_smoothing", "ema_decay", "max_grad_norm", "data_path")
@@ -68,7 +68,7 @@ def cpu_name() -> str:
 def write_run(out_dir, notebook: int, model: nn.Module, history: dict, device, params: int, macs: int,
               graph=None, data_path: str = "tensor", **recipe) -> dict:
     """results/S7_Model_<notebook>.json (the recipe, the model's size, the history) and the weights
-    beside it (.pt); returns the record. `recipe` holds the config cell's values (seed, epochs, ...)."""
+    beside it (.pt); returns the record. `recipe` holds the parameters cell's values (seed, epochs, ...)."""
     recipe = {k: v for k, v in recipe.items() if v or k not in OPTIONAL}
     record = {"notebook": notebook, "model": type(model).__name__, **recipe, "data_path": data_path}
     device = torch.device(device)

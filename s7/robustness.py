@@ -38,8 +38,8 @@ def _morph(x, sign):
 
 PERTURBATIONS = {
     "clean": lambda x, g: x,
-    "rotate ±15°": lambda x, g: affine(x, _signs(len(x), g) * math.radians(15), torch.zeros(len(x)), torch.zeros(len(x))),
-    "shift ±3 px": lambda x, g: affine(x, torch.zeros(len(x)), _signs(len(x), g) * 3, _signs(len(x), g) * 3),
+    "rotate ±15°": lambda x, g: affine(x, _signs(len(x), g) * math.radians(15), tx=torch.zeros(len(x)), ty=torch.zeros(len(x))),
+    "shift ±3 px": lambda x, g: affine(x, torch.zeros(len(x)), tx=_signs(len(x), g) * 3, ty=_signs(len(x), g) * 3),
     "noise σ=0.3": lambda x, g: _normalised((_pixels(x) + 0.3 * torch.randn(x.shape, generator=g)).clamp(0, 1)),
     "thicker": lambda x, g: _morph(x, +1),    # strokes 1 px wider
     "thinner": lambda x, g: _morph(x, -1),    # strokes 1 px narrower
@@ -70,5 +70,5 @@ def evaluate_published(root=None) -> None:
         weights = results_path(notebook, suffix=".pt")
         if weights.exists():
             model = utils.load_model(getattr(models, f"Model{notebook}"), weights)
-            steps[f"{notebook}"] = robustness(model, x, y, "cpu", seed=ROBUSTNESS_SEED)
+            steps[f"{notebook}"] = robustness(model, x, y, device="cpu", seed=ROBUSTNESS_SEED)
     ROBUSTNESS.write_text(json.dumps({"seed": ROBUSTNESS_SEED, "steps": steps}, indent=1) + "\n")

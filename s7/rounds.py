@@ -21,10 +21,10 @@ from pathlib import Path
 import utils
 
 from . import candidates
-from .places import RESULTS_DIR, ROOT, TUNING as TUNING_FOLDER
+from .places import RESULTS_DIR, ROOT, TUNING
 from .records import load_results, summarize
 
-TUNING = RESULTS_DIR / TUNING_FOLDER
+OUT = RESULTS_DIR / TUNING     # where a round's runs go (results/tuning/)
 MEAN_BAR, MIN_BAR = 99.52, 99.40   # rounds 7-12's rule: the mean and the minimum of the last-3 validation accuracies
 
 # Step 6's recipe when round 7 was written (Model6 at 7,490 parameters): every candidate trains with it.
@@ -98,9 +98,9 @@ ROUNDS = {
                            lr_schedule={**STEP6_RECIPE["lr_schedule"], "max_lr": 0.2}),
             "n_batch32": net("c6 c8 M t6 c10 c12 c16", batch_size=32),
             "n_ema999": net("c6 c8 M t6 c10 c12 c16", ema_decay=0.999),
-            "n_scale": net("c6 c8 M t6 c10 c12 c16", augment=dict(degrees=8, shift=2, scale=0.1)),
+            "n_scale": net("c6 c8 M t6 c10 c12 c16", augment=SCALE),
             "n_wd3e-4": net("c6 c8 M t6 c10 c12 c16",
-                            optimizer={**STEP6_RECIPE["optimizer"], "weight_decay": 3e-4}),
+                            optimizer=WD3E4),
             "n_warm0.3": net("c6 c8 M t6 c10 c12 c16",
                              lr_schedule={**STEP6_RECIPE["lr_schedule"], "pct_start": 0.3}),
         },
@@ -117,7 +117,7 @@ ROUNDS = {
             "e4680_wd3e-4": net("c6 c8 M t6 c10 c12 c16 t24", optimizer=WD3E4),
             "s4574_wd3e-4": net("c4 c8 M t8 c12 c16 s48", optimizer=WD3E4),
             "n_wd3e-4_scale": net("c6 c8 M t6 c10 c12 c16", optimizer=WD3E4,
-                                  augment=dict(degrees=8, shift=2, scale=0.1)),
+                                  augment=SCALE),
             "n_wd5e-4": net("c6 c8 M t6 c10 c12 c16", optimizer={**WD3E4, "weight_decay": 5e-4}),
             "n_wd1e-3": net("c6 c8 M t6 c10 c12 c16", optimizer={**WD3E4, "weight_decay": 1e-3}),
             "n_wd3e-4_ema999": net("c6 c8 M t6 c10 c12 c16", optimizer=WD3E4, ema_decay=0.999),
@@ -125,7 +125,7 @@ ROUNDS = {
                                   lr_schedule={**STEP6_RECIPE["lr_schedule"], "max_lr": 0.2}),
             "w4916_wd5e-4": net("c6 c8 M t6 c10 c14 c18", optimizer={**WD3E4, "weight_decay": 5e-4}),
             "w4916_wd3e-4_scale": net("c6 c8 M t6 c10 c14 c18", optimizer=WD3E4,
-                                      augment=dict(degrees=8, shift=2, scale=0.1)),
+                                      augment=SCALE),
             "e4680_wd5e-4": net("c6 c8 M t6 c10 c12 c16 t24", optimizer={**WD3E4, "weight_decay": 5e-4}),
             # smaller layouts of rounds 7 and 8 with the new base
             "a4002_wd3e-4": net("c4 c8 M t6 c10 c12 c16", optimizer=WD3E4),
@@ -260,13 +260,13 @@ def finished(round_name: str, name: str, folder: Path) -> list[dict]:
             if (p := folder / f"{run_name(round_name, name, seed)}.json").exists()]
 
 
-def ruled_out(round_name: str, name: str, folder: Path = TUNING) -> bool:
+def ruled_out(round_name: str, name: str, folder: Path = OUT) -> bool:
     """Whether the candidate's finished seeds already hold a last-3 accuracy under the minimum, so that
     no further seed can make it qualify. Its remaining seeds are not run; no verdict changes."""
     return any(a < MIN_BAR for r in finished(round_name, name, folder) for a in summarize(r)["last"])
 
 
-def verdict(round_name: str, folder: Path = TUNING) -> dict:
+def round_decision(round_name: str, folder: Path = OUT) -> dict:
     """The round's figures per candidate and the candidate its rule picks (None: none qualifies). A
     candidate ruled out before its last seed has a row over the seeds it ran, marked complete False."""
     rnd = ROUNDS[round_name]

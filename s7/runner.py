@@ -18,8 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .data_checks import ROOT_ENV
 from .notebooks import notebook_parameters, notebook_path
-from .places import RESULTS_DIR, ROOT, TRY_IT, VALIDATION, results_path, seed_path, study_path
+from .places import RESULTS_DIR, ROOT, VALIDATION, change_path, results_path, seed_path
 from .recipe import HOLDOUT
 from .records import cpu_name, load_results, meets_target, pct, same_recipe, summarize
 from .verdict import difference_words, paired_difference, seed_mean
@@ -49,18 +50,18 @@ def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> 
 def check_data_root(data_root: str | None) -> str:
     """The data root for the kernel, made absolute (the kernel runs in a scratch folder).
 
-    An explicit root (argument or MNIST_ROOT) must exist; with neither, the repository's ./data,
-    where torchvision downloads MNIST on first use.
+    An explicit root (argument or $MNIST_ROOT) must exist; with neither, the repository's ./data,
+    where torchvision downloads MNIST on first use (not the kernel's working folder's).
     """
-    explicit = data_root or os.environ.get("MNIST_ROOT")
+    explicit = data_root or os.environ.get(ROOT_ENV)
     if explicit is None:
         path = ROOT / "data"
     else:
         path = Path(explicit).expanduser().resolve()
         if not path.is_dir():
-            raise RunError(f"data root {explicit} does not exist: point --data-root or MNIST_ROOT at the "
+            raise RunError(f"data root {explicit} does not exist: point --data-root or {ROOT_ENV} at the "
                            f"folder that holds MNIST/raw/, or leave both unset to download into ./data")
-    os.environ["MNIST_ROOT"] = str(path)
+    os.environ[ROOT_ENV] = str(path)
     return str(path)
 
 
@@ -300,22 +301,16 @@ def fits(name: str, current, value) -> bool:
     return isinstance(value, type(current))
 
 
-def change_name(notebook: int, settings: list[str]) -> str:
-    """A change's runs are named after the notebook and the settings as given: S7_Model_5_AUGMENT.degrees-15."""
-    parts = [re.sub(r"[^A-Za-z0-9._-]+", "-", s.replace("=", "-")).strip("-") for s in settings]
-    return f"S7_Model_{notebook}_" + "_".join(parts)
-
-
 def keep_change_run(notebook: int, settings: list[str], seed: int, dest: Path):
     """One seed of a change: <dest>/try_it/<change>_seed<S>.json."""
     def keep(nb, produced):
-        path = study_path(change_name(notebook, settings), seed, dest / TRY_IT)
+        path = change_path(notebook, settings, seed, dest)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(produced, path)
     return keep
 
 
-def change_verdict(notebook: int, records: list[dict], baseline: dict[int, float], where: str) -> str:
+def change_verdict(records: list[dict], baseline: dict[int, float], where: str) -> str:
     """A change at several seeds against the unchanged recipe at the same seeds, by the one rule."""
     changed = {r["seed"]: seed_mean(r) for r in records}
     d = paired_difference(baseline, changed)

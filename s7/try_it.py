@@ -8,10 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import ladders
-from .places import RESULTS_DIR, TRY_IT, study_path
-from .runner import change_name
-
-SEEDS = (1, 2, 3, 4, 5)
+from .places import STUDY_SEEDS, change_path
 
 # notebook -> its questions: (key, settings, the ladder row that answers it, if one measures exactly this)
 QUESTIONS = {
@@ -37,10 +34,10 @@ def command(notebook: int, settings: list[str]) -> str:
     return f"python -m scripts.run --notebook {notebook} {sets} --seeds 1 2 3 4 5"
 
 
-def answer_paths(notebook: int, settings: list[str], row=None, results=RESULTS_DIR) -> list[Path]:
+def answer_paths(notebook: int, settings: list[str], row=None) -> list[Path]:
     """Where a question's runs are: the change's own runs, or the one-at-a-time row that measures it."""
     if row:
         ladder, name = row
         found = next(r for r in ladders.rows(ladder) if r["name"] == name)
-        return [ladders.row_path(found, seed, results) for seed in SEEDS]
-    return [study_path(change_name(notebook, settings), seed, Path(results) / TRY_IT) for seed in SEEDS]
+        return [ladders.row_path(found, seed) for seed in STUDY_SEEDS]
+    return [change_path(notebook, settings, seed) for seed in STUDY_SEEDS]

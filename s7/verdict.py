@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .places import RESULTS_DIR, SEEDS, results_path, seed_path
+from .places import RESULTS_DIR, SEEDS_DIR, results_path
 from .records import load_results, mean, same_recipe
 
 # Student's t, two-sided 95% (the 0.975 quantile), by degrees of freedom, to 3 decimals as tables print it
@@ -96,16 +96,15 @@ def difference_words(d: Difference) -> str:
     return words
 
 
-def study_means(notebook: int, seeds, results=None) -> dict[int, float]:
-    """Seed -> seed mean of a notebook's published seed study, at the seeds it has of `seeds`."""
-    paths = {s: seed_path(notebook, s, *([results] if results else [])) for s in seeds}
-    return {s: seed_mean(load_results(p)) for s, p in paths.items() if p.exists()}
+def published_seeds(notebook: int) -> list[dict]:
+    """Every run of a notebook's published seed study (results/seeds/), in seed order."""
+    files = (RESULTS_DIR / SEEDS_DIR).glob(f"S7_Model_{notebook}_seed*.json")
+    return sorted(map(load_results, files), key=lambda r: r["seed"])
 
 
-def published_seed_means(notebook: int) -> dict[int, float]:
-    """Seed -> seed mean of every run of the notebook's published seed study (results/seeds/)."""
-    files = (RESULTS_DIR / SEEDS).glob(f"S7_Model_{notebook}_seed*.json")
-    return {r["seed"]: seed_mean(r) for r in map(load_results, files)}
+def study_means(notebook: int, seeds=None) -> dict[int, float]:
+    """Seed -> seed mean of a notebook's published seed study, at the seeds it has of `seeds` (None: all)."""
+    return {r["seed"]: seed_mean(r) for r in published_seeds(notebook) if seeds is None or r["seed"] in seeds}
 
 
 def is_published_run(record: dict) -> bool:
@@ -117,7 +116,7 @@ def is_published_run(record: dict) -> bool:
 def where_it_stands(record: dict) -> str:
     """Where one run stands among the published recipe's seeds, and how to get a verdict on a change."""
     n = record["notebook"]
-    published = published_seed_means(n)
+    published = study_means(n)
     if record["quick"] or record["holdout"] or not published:
         return ("a quick run or a validation run: its figures do not compare with the published seeds"
                 if published else "no published seed study to compare with")

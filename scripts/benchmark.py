@@ -32,6 +32,7 @@ from s7.gpu import CudaGraph
 from s7.notebooks import notebook_parameters
 from s7.pil_loader import dataloader
 from s7.recipe import Recipe, notebook_recipe
+from s7.records import TARGET_ACC
 
 NOTEBOOK = 6
 
@@ -82,7 +83,7 @@ def full_training(params: dict, device, root) -> dict:
     wall = time.perf_counter() - start
     last = history["test_acc"][-3:]
     return {"train_seconds": round(sum(history["seconds"]), 2), "wall_seconds": round(wall, 2),
-            "last3_test_acc": last, "meets_target": min(last) >= utils.TARGET_ACC,
+            "last3_test_acc": last, "meets_target": min(last) >= TARGET_ACC,
             "graphed": seeded.graph is not None and seeded.graph.graph is not None}
 
 
@@ -116,10 +117,10 @@ def main(argv=None):
 
     workers = min(2, threads)
     loaders = {
-        "dataloader": dataloader(images, labels, batch_size, True, augment, seed=0),
-        "dataloader_workers": dataloader(images, labels, batch_size, True, augment, seed=0,
+        "dataloader": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0),
+        "dataloader_workers": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0,
                                          num_workers=workers, persistent_workers=True),
-        "fast": utils.TensorLoader(images, labels, batch_size, True, augment, device, seed=0),
+        "fast": utils.TensorLoader(images, labels, batch_size, shuffle=True, augment=augment, device=device, seed=0),
     }
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
@@ -133,12 +134,14 @@ def main(argv=None):
     results = {name: [] for name in paths}
     for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
         for name in ("dataloader", "dataloader_workers", "fast"):
-            results[name].append(time_training(eager, endless(loaders[name]), n_batches, warmup, device))
-        results["floor"].append(time_training(eager, iter(prepared), n_batches, warmup, device))
+            results[name].append(time_training(eager, endless(loaders[name]), n_batches=n_batches, warmup=warmup,
+                                               device=device))
+        results["floor"].append(time_training(eager, iter(prepared), n_batches=n_batches, warmup=warmup, device=device))
         for name, graphed_train in graphed.items():
-            results[name].append(time_training(graphed_train, endless(loaders["fast"]), n_batches, warmup, device))
+            results[name].append(time_training(graphed_train, endless(loaders["fast"]), n_batches=n_batches,
+                                               warmup=warmup, device=device))
 
-    eval_loader = utils.TensorLoader(test_x, test_y, 2000, device=device)
+    eval_loader = utils.TensorLoader(test_x, test_y, utils.EVAL_BATCH, device=device)
     eval_runs = []
     for _ in range(args.repeats):
         sync(device)

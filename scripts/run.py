@@ -95,19 +95,19 @@ def run_notebook(notebook: int, args) -> dict:
         raise RunError(f"--set {' '.join(args.set)} changes nothing: those are the notebook's own values")
     records = []
     for seed in args.seeds or [args.seed]:
-        params = {**parameter_overrides(seed, args.epochs, args.quick, args.validate), **changes}
-        keep = (keep_change_run(notebook, args.set, seed, dest) if changes and args.seeds
+        params = {**parameter_overrides(seed, epochs=args.epochs, quick=args.quick, validate=args.validate), **changes}
+        keep = (keep_change_run(notebook, args.set, seed=seed, dest=dest) if changes and args.seeds
                 else keep_seed_run(notebook, seed, dest) if args.seeds
                 else keep_validation_run(notebook, dest) if args.validate
                 else keep_notebook_run(notebook, dest, args.publish))
         records.append(execute_run(notebook, params, echo=not args.silent, keep=keep, settings=args.set))
         print(run_line(records[-1], dest))
     if changes and args.seeds:
-        print(judge_change(notebook, records, args, dest))
+        print(judge_change(notebook, records, args))
     return records[-1]
 
 
-def judge_change(notebook: int, records: list[dict], args, dest: Path) -> str:
+def judge_change(notebook: int, records: list[dict], args) -> str:
     """The change's verdict: against the published seed study at the same seeds, or (--baseline-here)
     against the unchanged recipe run here at those seeds."""
     seeds = [r["seed"] for r in records]
@@ -116,12 +116,12 @@ def judge_change(notebook: int, records: list[dict], args, dest: Path) -> str:
     if args.baseline_here:
         baseline = {}
         for seed in seeds:
-            params = parameter_overrides(seed, args.epochs, args.quick, args.validate)
+            params = parameter_overrides(seed, epochs=args.epochs, quick=args.quick, validate=args.validate)
             record = execute_run(notebook, params, echo=not args.silent, keep=keep_seed_run(notebook, seed, RUNS))
             baseline[seed] = seed_mean(record)
-        return change_verdict(notebook, records, baseline, "the unchanged recipe run here at the same seeds")
+        return change_verdict(records, baseline, "the unchanged recipe run here at the same seeds")
     baseline = study_means(notebook, seeds)
-    line = change_verdict(notebook, records, baseline, "the published seed study (results/seeds/) at the same seeds")
+    line = change_verdict(records, baseline, "the published seed study (results/seeds/) at the same seeds")
     note = machine_note(notebook, baseline)
     return line + (f"\n  note: {note}" if note else "")
 

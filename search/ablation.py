@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from s7.ladders import LADDERS, OUT, SEEDS, rows, train_seed
+from s7.ladders import LADDERS, OUT, rows, train_seed
+from s7.places import STUDY_SEEDS
 from s7.recipe import add_study_arguments, seeded_runs, study_out
 
 
@@ -20,13 +21,13 @@ def main(argv=None) -> int:
     p.add_argument("--ladder", nargs="+", choices=LADDERS, default=list(LADDERS), help="default: every ladder")
     p.add_argument("--rows", nargs="+", choices=[r["name"] for rs in trained.values() for r in rs],
                    help="default: every trained row of the ladders")
-    p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    p.add_argument("--seeds", type=int, nargs="+", default=list(STUDY_SEEDS))
     add_study_arguments(p, OUT)
     args = p.parse_args(argv)
     out = study_out(args, OUT)
     for row in (r for ladder in args.ladder for r in trained[ladder] if not args.rows or r["name"] in args.rows):
-        seeded_runs(row["name"], args.seeds, out, lambda seed, row=row: train_seed(row, seed, args.data_root, out,
-                                                                                    args.quick), args.quick)
+        seeded_runs(row["name"], args.seeds, out,
+                    train=lambda seed, row=row: train_seed(row, seed, root=args.data_root, out=out, quick=args.quick))
     return 0
 
 

@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 from s7.data_checks import MNISTDataError, ensure_mnist
-from s7.places import RESULTS_DIR, RUNS
+from s7.places import ORIGINAL, RESULTS_DIR, RUNS
 from s7.records import cpu_name
 
-OUT = RESULTS_DIR / "public" / "original"
+OUT = RESULTS_DIR / ORIGINAL
 
 # What each solution's author ran: where, at which commit, which notebook, which of its code cells
 # train (the cells after them plot and analyse), and the line that seeds their torch RNG.
@@ -99,7 +99,7 @@ def run_seed(name: str, checkout: Path, seed: int, root: Path, log) -> dict:
         work = Path(tmp) / "notebook"
         shutil.copytree(checkout / s["folder"], work, ignore=shutil.ignore_patterns("*.pth", "weights"))
         (Path(tmp) / "data").symlink_to(root)              # their loaders read '../data'
-        script, changes = set_seed(work, notebook_script(work / s["notebook"], s["cells"]), s["seed_line"], seed)
+        script, changes = set_seed(work, notebook_script(work / s["notebook"], s["cells"]), seed_line=s["seed_line"], seed=seed)
         figures = Path(tmp) / "figures.json"
         preamble = (f"import random, numpy\nrandom.seed({seed})\nnumpy.random.seed({seed})\n"
                     "import matplotlib\nmatplotlib.use('Agg')\n\n")
@@ -146,7 +146,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.publish and args.out:
         p.error("give --publish or --out, not both")
-    out = OUT if args.publish else Path(args.out) if args.out else RUNS / "public" / "original"
+    out = OUT if args.publish else Path(args.out) if args.out else RUNS / ORIGINAL
     s = SOLUTIONS[args.solution]
     try:
         checkout = Path(args.checkout).resolve()
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
                 print(f"{args.solution} seed {seed}: kept {path} (delete the file to re-run)")
                 continue
             with open(out / f"{args.solution}_seed{seed}.log", "w") as log:
-                record = run_seed(args.solution, checkout, seed, root, log)
+                record = run_seed(args.solution, checkout, seed=seed, root=root, log=log)
             path.write_text(json.dumps(record, indent=1) + "\n")
             print(f"{args.solution} seed {seed}: last 3 test {record['history']['test_acc'][-3:]} -> {path}", flush=True)
     except (AuthorCodeError, MNISTDataError) as err:

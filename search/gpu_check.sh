@@ -20,7 +20,7 @@ if command -v nvidia-cuda-mps-control >/dev/null; then
   export CUDA_MPS_PIPE_DIRECTORY=/tmp/mps CUDA_MPS_LOG_DIRECTORY=/tmp/mpslog
   mkdir -p /tmp/mps /tmp/mpslog && nvidia-cuda-mps-control -d || unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
 fi
-# on the timeout's SIGTERM, search.py ends the runs it started (by their ids); a run cut off leaves no file
+# on the timeout's SIGTERM, search.rounds ends the runs it started (by their ids); a run cut off leaves no file
 timeout "${SEARCH_TIMEOUT:-330}" python3 -m search.rounds "$@" --jobs 16 --out "$OUT/tuning"
 python3 -m search.rounds "$@" --verdict --out "$OUT/tuning"
 tar czf "$OUT/tuning.tgz" -C "$OUT" tuning && rm -r "$OUT/tuning"

@@ -23,8 +23,8 @@ def main(argv=None) -> int:
     add_study_arguments(p, OUT)
     args = p.parse_args(argv)
     out = study_out(args, OUT)
-    seeded_runs(args.recipe, args.seeds, out, lambda seed: train_seed(args.recipe, seed, args.data_root, out, args.quick),
-                args.quick)
+    seeded_runs(args.recipe, args.seeds, out,
+                train=lambda seed: train_seed(args.recipe, seed, root=args.data_root, out=out, quick=args.quick))
     return 0
 
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from s7.rounds import ROUNDS, TUNING, run_rounds, verdict
+from s7.rounds import OUT, ROUNDS, round_decision, run_rounds
 
 
 def main(argv=None) -> int:
@@ -17,12 +17,12 @@ def main(argv=None) -> int:
     p.add_argument("rounds", nargs="+", choices=sorted(ROUNDS), metavar="ROUND",
                    help=f"one or more of {', '.join(ROUNDS)}")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (one process each)")
-    p.add_argument("--out", default=str(TUNING))
+    p.add_argument("--out", default=str(OUT))
     p.add_argument("--verdict", action="store_true", help="apply the round's rule to the runs in --out")
     args = p.parse_args(argv)
     if args.verdict:
         for round_name in args.rounds:
-            v = verdict(round_name, Path(args.out))
+            v = round_decision(round_name, Path(args.out))
             print(round_name)
             for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
                 note = "  qualifies" if name in v["qualified"] else ""

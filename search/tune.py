@@ -14,8 +14,8 @@ from pathlib import Path
 
 import models
 from s7 import candidates
-from s7.places import RESULTS_DIR, TUNING
 from s7.recipe import HOLDOUT, Recipe, save_as
+from s7.rounds import OUT
 from s7.records import summarize
 
 
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     p.add_argument("--model", default="Model4", help="a class of models.py or s7/candidates.py")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--config", required=True, help="JSON of Recipe keyword arguments (s7/recipe.py)")
-    p.add_argument("--out", default=str(RESULTS_DIR / TUNING))
+    p.add_argument("--out", default=str(OUT))
     args = p.parse_args(argv)
     model_cls = getattr(models, args.model, None) or getattr(candidates, args.model, None)
     if not isinstance(model_cls, type):

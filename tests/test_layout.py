@@ -1,6 +1,7 @@
 """The import graph is the one s7/__init__.py draws: no module imports one above it, nothing imports in
 a circle, the commands import only the package and the learner's files, and nothing edits sys.path."""
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,9 @@ def test_nothing_imports_in_a_circle():
 def test_no_code_edits_the_import_path():
     for path in project_modules().values():
         assert "sys.path" not in path.read_text(), path
+    for n in range(1, 7):
+        cells = json.loads((ROOT / f"S7_Model_{n}.ipynb").read_text())["cells"]
+        assert not any("sys.path" in "".join(c["source"]) for c in cells if c["cell_type"] == "code"), n
     for path in (ROOT / "tests").glob("*.py"):
         if path.name != "test_layout.py":
             assert "sys.path.insert" not in path.read_text() and "sys.path[" not in path.read_text(), path

@@ -228,3 +228,16 @@ def test_every_public_file_records_what_the_committed_code_writes(name):
         assert "trained_momentum" in record
     commit = RERUNS[name]["source"]["commit"]
     assert f" at {commit[:7]}" in fields["source"]
+
+
+def test_the_momentum_replayed_for_older_files_is_what_a_run_reads_back(real_root, tmp_path):
+    """Files written before train_seed read the momentum back got it from replayed_momentum: the same
+    schedule stepped without training. On a quick run both ways give the same value."""
+    from s7 import public
+    for name in ("public4968", "public6128"):
+        record = public.train_seed(name, seed=2, root=real_root, out=tmp_path, quick=True)
+        replayed = public.replayed_momentum(name, root=real_root, quick=True)
+        assert record["trained_momentum"] == (list(replayed) if isinstance(replayed, tuple) else replayed)
+        older = records(name)[0]
+        full = public.replayed_momentum(name, root=real_root)
+        assert older["trained_momentum"] == (list(full) if isinstance(full, tuple) else full)

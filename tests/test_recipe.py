@@ -116,7 +116,7 @@ def test_a_study_writes_under_runs_unless_published(study, tmp_path, monkeypatch
     module = importlib.import_module(f"search.{study}")
     monkeypatch.setattr(recipe_module, "RUNS", tmp_path / "runs")
     outs = []
-    monkeypatch.setattr(module, "seeded_runs", lambda name, seeds, out, train, quick=False: outs.append(Path(out)))
+    monkeypatch.setattr(module, "seeded_runs", lambda name, seeds, out, train: outs.append(Path(out)))
     first = ["public4968"] if study == "public" else ["--rows", "onecycle"]
     assert module.main(first + ["--quick"]) == 0
     assert module.main(first) == 0
@@ -134,6 +134,6 @@ def test_a_quick_run_never_replaces_a_finished_file(tmp_path):
     (tmp_path / "row_seed1.json").write_text(json.dumps(finished))
     (tmp_path / "row_seed2.json").write_text(json.dumps(dict(finished, seed=2, quick=True)))
     trained = []
-    recipe_module.seeded_runs("row", [1, 2], tmp_path, lambda seed: trained.append(seed) or dict(finished, seed=seed), quick=True)
+    recipe_module.seeded_runs("row", [1, 2], tmp_path, train=lambda seed: trained.append(seed) or dict(finished, seed=seed))
     assert trained == [2]                                   # the finished file kept, the quick one redone
     assert json.loads((tmp_path / "row_seed1.json").read_text()) == finished

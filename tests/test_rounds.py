@@ -17,11 +17,11 @@ from s7.places import ROOT
     ("round7", "narrow4168", range(1, 6)), ("round8", "n_wd3e-4", ()), ("round9", "w4916_wd3e-4_scale", range(1, 11)),
     ("round10", "b_mom0.9", ()), ("round11", "b6554", ()), ("round12", "a7296", ())])
 def test_search_verdicts_and_their_test_runs(round_name, fallback, test_seeds):
-    verdict = rounds.verdict(round_name)
-    assert verdict["chosen"] is None and verdict["fallback"] == fallback     # what TUNING.md says
-    assert set(verdict["rows"]) == set(rounds.ROUNDS[round_name]["candidates"])    # every candidate ran
+    decided = rounds.round_decision(round_name)
+    assert decided["chosen"] is None and decided["fallback"] == fallback     # what TUNING.md says
+    assert set(decided["rows"]) == set(rounds.ROUNDS[round_name]["candidates"])    # every candidate ran
     runs = record_sets.round_test_records(round_name)
-    config = rounds.ROUNDS[round_name]["candidates"][verdict["fallback"]]["config"]
+    config = rounds.ROUNDS[round_name]["candidates"][decided["fallback"]]["config"]
     assert sorted(r["seed"] for r in runs) == list(test_seeds)
     for r in runs:
         assert r["model"] == "Net" and r["model_kwargs"] == config["model_kwargs"] and r["holdout"] == 0
@@ -85,7 +85,7 @@ def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_i
     assert [n for n in launched if n.startswith(f"round11_{names[0]}_")] == []                # ruled out: no seed
     assert [n for n in launched if n.startswith(f"round11_{names[1]}_")] == [
         rounds.run_name("round11", names[1], s) for s in (2, 3, 4)]                          # still open
-    v = rounds.verdict("round11", tmp_path)
+    v = rounds.round_decision("round11", tmp_path)
     assert set(v["rows"]) == {names[0]} and not v["rows"][names[0]]["complete"]
     assert v["rows"][names[0]]["seeds"] == [1] and v["rows"][names[0]]["min"] == 99.39
     assert v["pending"] and names[1] in v["pending"] and v["chosen"] is None and v["fallback"] is None

@@ -210,7 +210,8 @@ def test_a_change_is_set_by_name_and_a_bad_one_refused_with_the_names_and_values
             runner.apply_settings(5, [setting])
         if "parameter" in words:
             assert "EPOCHS=15; BATCH_SIZE=128" in str(err.value)             # the names and their values
-    assert runner.change_name(5, ["AUGMENT.degrees=15"]) == "S7_Model_5_AUGMENT.degrees-15"
+    from s7.places import change_name
+    assert change_name(5, ["AUGMENT.degrees=15"]) == "S7_Model_5_AUGMENT.degrees-15"
 
 
 def test_a_change_at_several_seeds_is_judged_by_the_one_rule():
@@ -221,11 +222,11 @@ def test_a_change_at_several_seeds_is_judged_by_the_one_rule():
     for r, bump in zip(changed, (0.10, 0.12, 0.08)):
         r["history"]["test_acc"][-3:] = [a + bump for a in r["history"]["test_acc"][-3:]]
     baseline = study_means(2, [1, 2, 3])
-    line = runner.change_verdict(2, changed, baseline, "the published seed study at the same seeds")
+    line = runner.change_verdict(changed, baseline, "the published seed study at the same seeds")
     after = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in changed}
     assert difference_sentence(baseline, after) in line and "a clear gain" in line
     assert line.endswith("0 of 3 seeds meet the target")
-    assert "fewer than 2 seeds" in runner.change_verdict(2, changed[:1], baseline, "x")
+    assert "fewer than 2 seeds" in runner.change_verdict(changed[:1], baseline, "x")
 
 
 def test_the_runner_says_when_the_published_runs_came_from_another_machine(monkeypatch):

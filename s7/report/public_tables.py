@@ -43,7 +43,7 @@ def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
 
 def fidelity_table() -> str:
     """Each public re-run beside its author's own log: the train accuracy at epochs 1, 2 and the last
-    (published, and the re-run seeds' range) and the rates; faithful or not (runs.fidelity's rule)."""
+    (published, and the re-run seeds' range) and the rates; faithful or not (s7/fidelity.py's rule)."""
     rows = ["| Re-run | Seeds | Train % epoch 1: published, re-run seeds | Epoch 2 | Last epoch | Rates | Faithful |",
             "|---|:---:|---|---|---|---|:---:|"]
     for p in public_solutions():

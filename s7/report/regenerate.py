@@ -2,10 +2,9 @@
 
   python -m scripts.run --report
 
-Writes, between the files' "generated" markers: README's table of the six steps, the seed-study
-gains, step 6's changes one at a time, the seed table of step 6, a short public comparison and
-robustness; RESULTS.md's full comparison and performance; TUNING.md's tables (tuning_md.py); the
-plots (plots.py); and each notebook's cell tagged "results" (notebook_cells.py). Which runs each
+Writes every block between the files' "generated" markers (README's, RESULTS.md's, TUNING.md's), the
+plots (plots.py), each notebook's Results cell and the answers of its Try it cell (notebook_cells.py,
+try_it_cells.py), after evaluating the committed weights for the robustness table. Which runs each
 table reads is in s7/record_sets.py. Nothing here is typed by hand: change a result by re-running
 its notebook.
 """
@@ -59,11 +58,6 @@ def results_blocks() -> dict:
             "ablation": ablation_table(),
             "ablation_without": ladder_block("step6_without"), "step4": ladder_block("step4"),
             "performance": performance_section()}
-
-
-def generated_blocks(repo: str | None = None) -> dict:
-    """Every generated part: README's, RESULTS.md's, then TUNING.md's."""
-    return {**readme_blocks(repo), **results_blocks(), **tuning_blocks()}
 
 
 def regenerate(with_robustness: bool = True) -> None:

@@ -8,7 +8,8 @@ import utils
 
 from ..places import ROOT
 from ..records import load_results
-from ..try_it import QUESTIONS, SEEDS, answer_paths, command
+from ..places import STUDY_SEEDS, seed_path
+from ..try_it import QUESTIONS, answer_paths, command
 from ..verdict import difference_words, paired_difference, points, seed_mean, study_means
 
 START, END = "<!-- generated:try_it_{} start -->", "<!-- generated:try_it_{} end -->"
@@ -23,11 +24,10 @@ def answer(notebook: int, key: str) -> str:
         return f"*Not measured yet: `{command(notebook, settings)} --publish`.*"
     records = [load_results(p) for p in paths]
     changed = {r["seed"]: seed_mean(r) for r in records}
-    baseline = study_means(notebook, SEEDS)
+    baseline = study_means(notebook, STUDY_SEEDS)
     d = paired_difference(baseline, changed)
     meeting = sum(map(utils.meets_target, records))
-    published = sum(utils.meets_target(load_results(ROOT / "results" / "seeds" / f"S7_Model_{notebook}_seed{s}.json"))
-                    for s in baseline)
+    published = sum(utils.meets_target(load_results(seed_path(notebook, s))) for s in baseline)
     where = (f"`{paths[0].parent.relative_to(ROOT)}/{re.sub(r'_seed1$', '_seed*', paths[0].stem)}.json`"
              + (" (a row of step 6's take-away table: the same change)" if row else ""))
     lines = [f"Against the published recipe at the same seeds: **{difference_words(d)}**.",

@@ -14,7 +14,7 @@ from ..notebooks import NOTEBOOKS
 from ..places import RESULTS_DIR, VALIDATION
 from ..record_sets import load_notebook, round_runs, size_groups, tested_picks
 from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
-from ..rounds import MIN_BAR, ROUNDS, recipe_change, verdict
+from ..rounds import MIN_BAR, ROUNDS, recipe_change, round_decision
 from .steps import seed_table
 
 EARLY_ROUNDS = ("round1", "round2", "round3", "round4", "round5")
@@ -92,7 +92,7 @@ def validation_table() -> str:
 
 def round_table(round_name: str) -> str:
     """Rounds 7-12: each candidate's figures and what the round's rule decided."""
-    v = verdict(round_name)
+    v = round_decision(round_name)
     ran = set(round_runs(round_name))
     rows = ["| Candidate | Layout (`candidates.Net`) | Recipe change | Params | MACs/img | Seeds | Val mean of last 3 % "
             "| Val min % | Qualifies |", "|---|---|---|---:|---:|---|---:|---:|:---:|"]
