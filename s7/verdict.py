@@ -135,3 +135,20 @@ def standing(record: dict, published: dict[int, float]) -> str:
     where = "above" if value > high else "below" if value < low else "inside"
     return (f"the mean of its last 3 epochs, {value:.2f}%, lies {where} the range of the published recipe's "
             f"{len(published)} seed means ({low:.2f}-{high:.2f}%); one seed cannot tell whether a change helped")
+
+
+# How the series reads the fit: the gap between the kept weights' accuracy on the clean training images
+# and their test accuracy (notebook 1's reading guide says why)
+OVER_FITTING_GAP = 0.4         # points: at or above, over-fitting
+SOME_OVER_FITTING_GAP = 0.15   # points: at or above (and under OVER_FITTING_GAP), some over-fitting
+FITS_TRAINING = 99.5           # %: with no over-fitting, clean training accuracy under this is under-fitting
+
+
+def fit_reading(clean_train_acc: float, test_acc: float) -> str:
+    """The fit in the series' words: over-fitting, some over-fitting, no over-fitting, or under-fitting."""
+    gap = clean_train_acc - test_acc
+    if gap >= OVER_FITTING_GAP:
+        return "over-fitting"
+    if gap >= SOME_OVER_FITTING_GAP:
+        return "some over-fitting"
+    return "under-fitting" if clean_train_acc < FITS_TRAINING else "no over-fitting"

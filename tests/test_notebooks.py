@@ -134,3 +134,27 @@ def test_the_fit_is_the_kept_weights_on_the_clean_training_images(real_root):
         cell = results_cell(notebook(n)).source
         assert f"get **{r['clean_train_acc']:.2f}%** right (loss {r['clean_train_loss']:.4f})" in cell
         assert ("with dropout" in cell or "with augmentation" in cell) == (n >= 4)
+
+
+def test_the_reading_guide_states_the_thresholds_the_code_applies():
+    """Notebook 1's guide to the fit says the thresholds s7/verdict.py reads every step's fit with."""
+    from s7.verdict import FITS_TRAINING, OVER_FITTING_GAP, SOME_OVER_FITTING_GAP, fit_reading
+    guide = next(c.source for c in notebook(1).cells if "reading" in c.metadata.get("tags", []))
+    assert f"{OVER_FITTING_GAP} points or more is over-fitting" in guide
+    assert f"from {SOME_OVER_FITTING_GAP} to {OVER_FITTING_GAP} points is **some over-fitting**" in guide
+    assert f"under {SOME_OVER_FITTING_GAP} points is **no over-fitting**" in guide and f"under {FITS_TRAINING}% right" in guide
+    assert fit_reading(99.7, 99.3) == "over-fitting" and fit_reading(99.7, 99.4) == "some over-fitting"
+    assert fit_reading(99.3, 99.2) == "under-fitting" and fit_reading(99.6, 99.5) == "no over-fitting"
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_each_analysis_reads_the_fit_as_the_fit_table_does(n):
+    """The word an Analysis uses for its step's fit is the fit table's reading over seeds 1-5."""
+    from s7.record_sets import study_records
+    from s7.verdict import fit_reading
+    runs = [r for r in study_records(n) if "clean_train_acc" in r]
+    clean = sum(r["clean_train_acc"] for r in runs) / len(runs)
+    test = sum(r["history"]["test_acc"][-1] for r in runs) / len(runs)
+    analysis = next(c.source for c in notebook(n).cells if "analysis" in c.metadata.get("tags", []))
+    reading = fit_reading(clean, test)
+    assert reading in analysis, (n, reading)

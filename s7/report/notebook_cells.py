@@ -13,7 +13,7 @@ from ..notebooks import NOTEBOOKS, notebook_path
 from ..places import RESULTS_DIR
 from ..record_sets import load_notebook, seed_means, seed_records, study_records
 from ..records import TARGET, mean, pct, pooled_last
-from ..verdict import seed_mean
+from ..verdict import fit_reading, seed_mean
 from .colab import fill_colab_links
 from .ladder_tables import ladder_lines
 from .steps import fit_line, gain_line
@@ -60,7 +60,8 @@ def fit_lines(record: dict) -> list[str]:
             f"{s['split']} set (eval mode) on the 60,000 training images without augmentation, get "
             f"**{record['clean_train_acc']:.2f}%** right (loss {record['clean_train_loss']:.4f}), against "
             f"**{h[s['split'] + '_acc'][-1]:.2f}%** on the {s['split']} set at the last epoch: a gap of "
-            f"{record['clean_train_acc'] - h[s['split'] + '_acc'][-1]:.2f} points (how to read it: notebook 1). The "
+            f"{record['clean_train_acc'] - h[s['split'] + '_acc'][-1]:.2f} points, "
+            f"{fit_reading(record['clean_train_acc'], h[s['split'] + '_acc'][-1])} (notebook 1's reading). The "
             f"running train accuracy of the last epoch, {h['train_acc'][-1]:.2f}%, was measured during the epoch, {why}."]
 
 

@@ -10,7 +10,7 @@ from ..notebooks import NOTEBOOKS, step_title
 from ..record_sets import fit_gaps, load_notebook, seed_means, study_records
 from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
 from ..robustness import ROBUSTNESS
-from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, points
+from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, fit_reading, points
 from .differences import fit_difference, step_difference
 
 
@@ -52,20 +52,20 @@ FIT_WORDS = {CLEAR_GAIN: "clearly wider", CLEAR_LOSS: "clearly narrower", NOISE:
 def fit_table() -> str:
     """Per step, over seeds 1-5: the kept weights on the clean training images, the test set at the last
     epoch, the gap between them, and the gap against the step before's by the one rule."""
-    rows = ["| Step | Clean training images % | Test % (last epoch) | Gap, points: mean (seeds' range) | "
-            "Gap against the step before (95% interval): verdict |", "|---|---:|---:|---|---|"]
+    rows = ["| Step | Clean training images % | Test % (last epoch) | Gap, points: mean (seeds' range) | Reading | "
+            "Gap against the step before (95% interval): verdict |", "|---|---:|---:|---|---|---|"]
     for notebook in NOTEBOOKS:
         fitted = [r for r in study_records(notebook) if "clean_train_acc" in r]
         if not fitted:
-            rows.append(f"| {notebook} | not recorded | | | |")
+            rows.append(f"| {notebook} | not recorded | | | | |")
             continue
         gaps = fit_gaps(notebook)
         d = fit_difference(notebook) if notebook > 1 else None
         against = f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {FIT_WORDS[d.verdict]}" if d else ""
-        seeds = "" if len(fitted) == 5 else f" ({len(fitted)} seeds)"
-        rows.append(f"| {notebook}{seeds} | {mean(r['clean_train_acc'] for r in fitted):.2f} | "
-                    f"{mean(r['history']['test_acc'][-1] for r in fitted):.2f} | {mean(gaps.values()):.2f} "
-                    f"({min(gaps.values()):.2f} to {max(gaps.values()):.2f}) | {against} |")
+        seeds = "" if len(fitted) == 5 else f" ({len(fitted)} seed{'s' if len(fitted) > 1 else ''})"
+        clean, test = mean(r["clean_train_acc"] for r in fitted), mean(r["history"]["test_acc"][-1] for r in fitted)
+        rows.append(f"| {notebook}{seeds} | {clean:.2f} | {test:.2f} | {mean(gaps.values()):.2f} "
+                    f"({min(gaps.values()):.2f} to {max(gaps.values()):.2f}) | {fit_reading(clean, test)} | {against} |")
     return "\n".join(rows)
 
 
