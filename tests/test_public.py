@@ -241,3 +241,64 @@ def test_the_momentum_replayed_for_older_files_is_what_a_run_reads_back(real_roo
         older = records(name)[0]
         full = public.replayed_momentum(name, root=real_root)
         assert older["trained_momentum"] == (list(full) if isinstance(full, tuple) else full)
+
+
+ORIGINAL = PUBLIC / "original"
+
+
+def original_table(solution: dict, theirs: list[dict], ours: list[dict]) -> list[str]:
+    """The author's code here beside the re-run and the log, epoch by epoch, written again: each cell the
+    log's figure, then the range of their code's runs, then the re-run seeds' range."""
+    def spread(xs, fmt):
+        return fmt.format(xs[0]) if min(xs) == max(xs) else f"{fmt.format(min(xs))}-{fmt.format(max(xs))}"
+    rows = []
+    for e in range(len(solution["log"]["test_acc"])):
+        cells = [f"{fmt.format(solution['log'][key][e])}; {spread([r['history'][key][e] for r in theirs], fmt)}; "
+                 f"{spread([r['history'][key][e] for r in ours], fmt)}"
+                 for key, fmt in (("lr", "{:g}"), ("train_acc", "{:.2f}"), ("test_acc", "{:.2f}"))]
+        rows.append(f"| {e + 1} | " + " | ".join(cells) + " |")
+    counts = {"inside": 0, "above": 0, "below": 0}
+    for r in theirs:
+        for e, acc in enumerate(r["history"]["test_acc"]):
+            seeds = [q["history"]["test_acc"][e] for q in ours]
+            counts["above" if acc > max(seeds) else "below" if acc < min(seeds) else "inside"] += 1
+    rows.append(f"over its {len(theirs)} runs' {len(theirs) * len(solution['log']['test_acc'])} epochs: inside the "
+                f"re-run's range at {counts['inside']}, above every re-run seed at {counts['above']}, below every one "
+                f"at {counts['below']}.")
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(RERUNS))
+def test_the_authors_own_code_is_recomputed_from_its_files(name):
+    """RESULTS.md's table of the author's own code run here, recomputed from results/public/original/;
+    each run says what it changed and ran the author's code at the log's commit."""
+    theirs = sorted((json.loads(f.read_text()) for f in ORIGINAL.glob(f"{name}_seed*.json")), key=lambda r: r["seed"])
+    if not theirs:
+        pytest.skip(f"{name}'s own code has not been run here")
+    solution = RERUNS[name]
+    assert len(theirs) >= 3 and all(r["commit"] == solution["source"]["commit"] and r["changes"] for r in theirs)
+    block = (ROOT / "RESULTS.md").read_text().split("<!-- generated:original start -->")[1].split("<!-- generated:original end -->")[0]
+    for line in original_table(solution, theirs, records(name)):
+        assert line in block, line
+
+
+def test_the_authors_own_code_table_from_planted_runs(monkeypatch):
+    """Two planted runs of an author's code and two re-run seeds over a 2-epoch log: every cell and
+    count of the table is the one written here by hand."""
+    from s7.report import public_tables
+    solution = {"rerun": "planted", "log": {"lr": [0.1, 0.01], "train_acc": [90.0, 95.0], "test_acc": [97.0, 99.0]}}
+
+    def run(seed, test, train=(90.5, 95.5)):
+        return {"seed": seed, "repository": "someone/repo", "commit": "a" * 40, "notebook": "nb.ipynb",
+                "history": {"lr": [0.1, 0.01], "train_acc": list(train), "test_acc": list(test)}}
+    theirs = [run(1, (97.5, 99.1)), run(2, (96.0, 99.3), train=(90.1, 95.0))]
+    ours = [run(1, (96.5, 99.0)), run(2, (97.2, 99.2))]
+    monkeypatch.setattr(public_tables, "public_solutions", lambda: [solution])
+    monkeypatch.setattr(public_tables, "original_runs", lambda n: theirs)
+    monkeypatch.setattr(public_tables, "public_reruns", lambda n: ours)
+    text = "\n".join(public_tables.original_code_lines())
+    assert "| 1 | 0.1; 0.1; 0.1 | 90.00; 90.10-90.50; 90.50 | 97.00; 96.00-97.50; 96.50-97.20 |" in text
+    assert "| 2 | 0.01; 0.01; 0.01 | 95.00; 95.00-95.50; 95.50 | 99.00; 99.10-99.30; 99.00-99.20 |" in text
+    # their test accuracy against the re-run's range: 97.5 above, 99.1 inside, 96.0 below, 99.3 above
+    assert "over its 2 runs' 4 epochs: inside the re-run's range at 1, above every re-run seed at 2, below every one at 1." in text
+    assert original_table(solution, theirs, ours)[-1] in text
