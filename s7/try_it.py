@@ -26,7 +26,7 @@ QUESTIONS = {
     5: [("rotate15", ["AUGMENT.degrees=15"], None),
         ("no_shift", ["AUGMENT.shift=0"], None)],
     6: [("plain_momentum", ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"], ("step6_without", "without_nesterov_wd")),
-        ("epochs10", ["EPOCHS=10"], None)],
+        ("batch128", ["BATCH_SIZE=128"], ("step6_without", "without_batch64"))],
 }
 
 
