@@ -9,6 +9,7 @@ import re
 
 import models
 import utils
+from ..fidelity import where
 from ..notebooks import NOTEBOOKS, notebook_path
 from ..places import RESULTS_DIR
 from ..record_sets import load_notebook, seed_means, seed_records, study_records
@@ -95,9 +96,15 @@ def final_run_lines(record: dict) -> list[str]:
     gpu = RESULTS_DIR / "benchmark_cuda.json"
     if gpu.exists() and "full_training" in (b := json.loads(gpu.read_text())):
         t = b["full_training"]
+        gpu_mean = sum(t["last3_test_acc"]) / 3
+        side = {"above": "above every one of", "below": "below every one of"}.get(
+            where(gpu_mean, list(all_seeds.values())), "inside the range of")
         lines.append(f"- On a GPU ({b['device_name']}, `{gpu.relative_to(RESULTS_DIR.parent)}`) the same recipe and seed "
                      f"gave {pct(t['last3_test_acc'])}% in its last 3 epochs ({'meets' if t['meets_target'] else 'misses'} "
-                     f"the target): another device rounds differently, so the figures differ (RESULTS.md).")
+                     f"the target; mean {gpu_mean:.2f}%, {side} the {len(all_seeds)} CPU seeds' means). A GPU adds "
+                     "up in another order, so its run takes another path from the first epoch on, much as another seed "
+                     "would: expect your GPU figures to differ from these, and one GPU run cannot say whether GPUs do "
+                     "better or worse on average (RESULTS.md).")
     return lines
 
 

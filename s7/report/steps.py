@@ -52,7 +52,7 @@ FIT_WORDS = {CLEAR_GAIN: "clearly wider", CLEAR_LOSS: "clearly narrower", NOISE:
 def fit_table() -> str:
     """Per step, over seeds 1-5: the kept weights on the clean training images, the test set at the last
     epoch, the gap between them, and the gap against the step before's by the one rule."""
-    rows = ["| Step | Clean training images % | Test % (last epoch) | Gap, points: mean (seeds' range) | Reading | "
+    rows = ["| Step | Clean training images %, mean | Test % (last epoch), mean | Gap, points: mean (seeds' range) | Reading | "
             "Gap against the step before (95% interval): verdict |", "|---|---:|---:|---|---|---|"]
     for notebook in NOTEBOOKS:
         fitted = [r for r in study_records(notebook) if "clean_train_acc" in r]
@@ -121,4 +121,4 @@ def robustness_table() -> str:
     rows = ["| Step | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for notebook, accs in data["steps"].items():
         rows.append(f"| {notebook} | " + " | ".join(f"{accs[n]:.2f}" for n in names) + " |")
-    return "\n".join(rows) + f"\n\nTest accuracy (%) on the 10,000 test images under each perturbation (seed {data['seed']})."
+    return "\n".join(rows) + f"\n\nTest accuracy (%) on the 10,000 test images under each perturbation, drawn with seed {data['seed']}."
