@@ -280,6 +280,12 @@ def test_the_authors_own_code_is_recomputed_from_its_files(name):
     block = (ROOT / "RESULTS.md").read_text().split("<!-- generated:original start -->")[1].split("<!-- generated:original end -->")[0]
     for line in original_table(solution, theirs, records(name)):
         assert line in block, line
+    row = next(l for l in (ROOT / "RESULTS.md").read_text().splitlines()
+               if l.startswith(f"| `{name}`, the author's own code here ({solution['params']:,}) | {len(theirs)} |"))
+    for epoch in (1, 2, 15):
+        seeds = [r["history"]["train_acc"][epoch - 1] for r in theirs]
+        assert f"{solution['log']['train_acc'][epoch - 1]:.2f}; {min(seeds):.2f}-{max(seeds):.2f}" in row
+    assert row.endswith("| yes |" if faithful(solution, theirs) else "| **no** |")
 
 
 def test_the_authors_own_code_table_from_planted_runs(monkeypatch):

@@ -43,11 +43,14 @@ def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
 
 def fidelity_table() -> str:
     """Each public re-run beside its author's own log: the train accuracy at epochs 1, 2 and the last
-    (published, and the re-run seeds' range) and the rates; faithful or not (s7/fidelity.py's rule)."""
-    rows = ["| Re-run | Seeds | Train % epoch 1: published, re-run seeds | Epoch 2 | Last epoch | Rates | Faithful |",
+    (published, and the re-run seeds' range) and the rates; faithful or not (s7/fidelity.py's rule).
+    Where the author's own code was run here, its runs get a row of their own, by the same rule."""
+    rows = ["| Runs here | Seeds | Train % epoch 1: the log; the seeds here | Epoch 2 | Last epoch | Rates | Faithful |",
             "|---|:---:|---|---|---|---|:---:|"]
-    for p in public_solutions():
-        check = fidelity(p, public_reruns(p["rerun"])) if p.get("rerun") else None
+    for p, label, runs in ((p, label, runs) for p in public_solutions() if p.get("rerun")
+                           for label, runs in ((f"`{p['rerun']}`", public_reruns(p["rerun"])),
+                                               (f"`{p['rerun']}`, the author's own code here", original_runs(p["rerun"])))):
+        check = fidelity(p, runs)
         if check is None:
             continue
         cells = [f"{a['published']:.2f}; {a['low']:.2f}-{a['high']:.2f}"
@@ -61,7 +64,7 @@ def fidelity_table() -> str:
             rates = (f"equal at all {len(check['rates'])} epochs" if not differ else
                      "differ at epoch " + ", ".join(f"{r['epoch']} ({r['published']:g} published, "
                                                     f"{'/'.join(f'{h:g}' for h in r['here'])} here)" for r in differ))
-        rows.append(f"| `{p['rerun']}` ({p['params']:,}) | {check['seeds']} | {' | '.join(cells)} | {rates} | "
+        rows.append(f"| {label} ({p['params']:,}) | {check['seeds']} | {' | '.join(cells)} | {rates} | "
                     f"{'yes' if check['faithful'] else '**no**'} |")
     return "\n".join(rows)
 
