@@ -286,6 +286,8 @@ def test_the_authors_own_code_is_recomputed_from_its_files(name):
         seeds = [r["history"]["train_acc"][epoch - 1] for r in theirs]
         assert f"{solution['log']['train_acc'][epoch - 1]:.2f}; {min(seeds):.2f}-{max(seeds):.2f}" in row
     assert row.endswith("| yes |" if faithful(solution, theirs) else "| **no** |")
+    comparison = seeds_row("its author's own code, run here", [dict(r, params=solution["params"]) for r in theirs])
+    assert comparison in (ROOT / "README.md").read_text() and comparison in (ROOT / "RESULTS.md").read_text()
 
 
 def test_the_authors_own_code_table_from_planted_runs(monkeypatch):

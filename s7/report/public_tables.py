@@ -38,6 +38,10 @@ def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
                         f"match its author's log (RESULTS.md, Fidelity) | {len(reruns)} |")
         elif reruns:
             rows.append(seeds_row("the same, re-run here", reruns))
+        originals = original_runs(p["rerun"]) if p.get("rerun") else []
+        if originals:     # their files name no parameter count: the solution's, whose code they ran
+            rows.append(seeds_row("its author's own code, run here", [
+                dict(r, params=p["params"], epochs=len(r["history"]["test_acc"])) for r in originals]))
     return rows
 
 
