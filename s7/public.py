@@ -302,6 +302,8 @@ def train_seed(name: str, seed: int, root=None, out=OUT, quick: bool = False) ->
     # the optimizer's momentum at the end, read back from it: what public3762 trained with throughout (an
     # unstepped OneCycleLR set it); under a stepped OneCycleLR (public4968) it is only the last batch's
     momentum = seeded.optimizer.param_groups[0].get("momentum", seeded.optimizer.param_groups[0].get("betas"))
+    if isinstance(momentum, tuple):          # Adam's betas: recorded as the list its JSON file reads back
+        momentum = list(momentum)
     return save_as(seeded, study_path(name, seed, out), **recorded_fields(name), trained_momentum=momentum, **versions)
 
 

@@ -36,3 +36,33 @@ def test_readme_puts_the_reader_first():
     table = text.split(START.format("comparison"))[1].split(END.format("comparison"))[0]
     assert len([line for line in table.splitlines() if line.startswith("| ") and "---" not in line]) - 1 <= 8
     assert "RESULTS.md" in text and "TUNING.md" in text
+
+
+def test_notebook_6_says_where_its_run_and_the_gpu_run_stand_among_its_seeds():
+    """Recomputed from the files: seed 1's rank among step 6's seeds, and the GPU run's mean of its last
+    3 epochs against the CPU seeds' means; a run that is not one of the seeds gets neither, only where
+    it lies among them."""
+    import json
+    import nbformat
+    from s7.notebooks import notebook_path
+    from s7.places import RESULTS_DIR
+    from s7.report.notebook_cells import final_run_lines
+    from s7.record_sets import seed_records
+
+    means = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in seed_records(6)}
+    record = load_results(results_path(6))
+    mine = sum(record["history"]["test_acc"][-3:]) / 3
+    rank = 1 + sum(m > mine for m in means.values())
+    cell = next(c.source for c in nbformat.read(notebook_path(6), as_version=4).cells if "results" in c.metadata.get("tags", []))
+    assert f"This run (seed 1) is number {rank} of the {len(means)} seeds" in cell
+    gpu = json.loads((RESULTS_DIR / "benchmark_cuda.json").read_text())["full_training"]
+    gpu_mean = sum(gpu["last3_test_acc"]) / 3
+    side = ("above every one of" if gpu_mean > max(means.values()) else "below every one of"
+            if gpu_mean < min(means.values()) else "inside the range of")
+    assert f"mean {gpu_mean:.2f}%, {side} the {len(means)} CPU seeds' means" in cell
+
+    other = json.loads(json.dumps(record))
+    other["history"]["test_acc"][-3:] = [99.0, 99.1, 99.2]           # not one of the seeds: below them all
+    lines = final_run_lines(other)
+    assert lines == [f"- This run's mean of its last 3 epochs, 99.10%, lies below every one of the published recipe's "
+                     f"{len(means)} seed means ({min(means.values()):.2f}-{max(means.values()):.2f}%)."]

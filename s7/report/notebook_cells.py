@@ -86,9 +86,16 @@ def seed_study_lines(record: dict) -> list[str]:
     return lines
 
 
+WHERE_WORDS = {"above": "above every one of", "below": "below every one of", "inside": "inside the range of"}
+
+
 def final_run_lines(record: dict) -> list[str]:
     """Where the published run stands among all its seeds, and the same run on a GPU."""
     all_seeds = {r["seed"]: seed_mean(r) for r in seed_records(record["notebook"])}
+    if all_seeds.get(record["seed"]) != seed_mean(record):      # not one of the seed study's runs
+        return [f"- This run's mean of its last 3 epochs, {seed_mean(record):.2f}%, lies "
+                f"{WHERE_WORDS[where(seed_mean(record), list(all_seeds.values()))]} the published recipe's "
+                f"{len(all_seeds)} seed means ({min(all_seeds.values()):.2f}-{max(all_seeds.values()):.2f}%)."]
     rank = sorted(all_seeds.values(), reverse=True).index(seed_mean(record)) + 1
     lines = [f"- This run (seed {record['seed']}) is number {rank} of the {len(all_seeds)} seeds by the mean of its "
              f"last 3 epochs ({seed_mean(record):.2f}%; the seeds' means {min(all_seeds.values()):.2f}-"
@@ -97,8 +104,7 @@ def final_run_lines(record: dict) -> list[str]:
     if gpu.exists() and "full_training" in (b := json.loads(gpu.read_text())):
         t = b["full_training"]
         gpu_mean = sum(t["last3_test_acc"]) / 3
-        side = {"above": "above every one of", "below": "below every one of"}.get(
-            where(gpu_mean, list(all_seeds.values())), "inside the range of")
+        side = WHERE_WORDS[where(gpu_mean, list(all_seeds.values()))]
         lines.append(f"- On a GPU ({b['device_name']}, `{gpu.relative_to(RESULTS_DIR.parent)}`) the same recipe and seed "
                      f"gave {pct(t['last3_test_acc'])}% in its last 3 epochs ({'meets' if t['meets_target'] else 'misses'} "
                      f"the target; mean {gpu_mean:.2f}%, {side} the {len(all_seeds)} CPU seeds' means). A GPU adds "
