@@ -24,7 +24,7 @@ QUESTIONS = {
     4: [("decay1e-4", ["OPTIMIZER.weight_decay=0.0001"], None),
         ("augment", ['AUGMENT={"degrees": 8, "shift": 2}'], ("seeds", 5))],
     5: [("rotate15", ["AUGMENT.degrees=15"], None),
-        ("no_shift", ["AUGMENT.shift=0"], None)],
+        ("no_augment", ["AUGMENT=None"], ("seeds", 4))],
     6: [("plain_momentum", ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"], ("step6_without", "without_nesterov_wd")),
         ("batch128", ["BATCH_SIZE=128"], ("step6_without", "without_batch64"))],
 }

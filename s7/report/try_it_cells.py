@@ -28,20 +28,21 @@ def answer(notebook: int, key: str) -> str:
     d = paired_difference(baseline, changed)
     meeting = sum(map(utils.meets_target, records))
     published = sum(utils.meets_target(load_results(seed_path(notebook, s))) for s in baseline)
-    where = f"`{paths[0].parent.relative_to(ROOT)}/{re.sub(r'_seed1$', '_seed*', paths[0].stem)}.json`" + source(row)
+    where = f"`{paths[0].parent.relative_to(ROOT)}/{re.sub(r'_seed1$', '_seed*', paths[0].stem)}.json`" + source(notebook, row)
     lines = [f"Against the published recipe at the same seeds: **{difference_words(d)}**.",
              f"Per seed: {', '.join(points(x) for x in d.diffs)}. Seeds meeting the target: {meeting} of {len(records)} "
              f"(the published recipe: {published} of {len(baseline)}). The runs: {where}."]
     return "\n".join(lines)
 
 
-def source(row) -> str:
+def source(notebook: int, row) -> str:
     """What the answer's runs were made for, where they were not made for the question."""
     if not row:
         return ""
     if row[0] == "seeds":
-        return (f" (step {row[1]}'s seed study: Model{row[1]} is Model{row[1] - 1} unchanged, so step {row[1]} "
-                "is exactly this change)")
+        other = row[1]
+        return (f" (step {other}'s seed study: Model{max(notebook, other)} is Model{min(notebook, other)} unchanged, "
+                f"so step {other} is step {notebook} with exactly this change)")
     return " (a row of step 6's take-away table: the same change)"
 
 
