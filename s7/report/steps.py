@@ -94,16 +94,18 @@ def seed_table(records: list[dict]) -> str:
     if not records:
         return "*No seed runs yet: `python -m scripts.run --notebook 6 --seeds 1 2 3 4 5`.*"
     averaged = all("raw_test_acc" in r["history"] for r in records)
-    rows = ["| Seed | Params | Last 3 test % | Mean of last 3 | Min of last 3 | Meets target |"
+    rows = ["| Seed | Last 3 test % | Mean of last 3 | Min of last 3 | Meets target |"
             + (" Trained weights (not averaged), last 3 % |" if averaged else ""),
-            "|---:|---:|---|---:|---:|:---:|" + ("---|" if averaged else "")]
+            "|---:|---|---:|---:|:---:|" + ("---|" if averaged else "")]
     for r in records:
         s = summarize(r)
-        rows.append(f"| {r['seed']} | {s['params']:,} | {pct(s['last'])} | {sum(s['last']) / 3:.2f} | "
+        rows.append(f"| {r['seed']} | {pct(s['last'])} | {sum(s['last']) / 3:.2f} | "
                     f"{s['min_last']:.2f} | {'yes' if meets_target(r) else 'no'} |"
                     + (f" {pct(summarize(trained_weights(r))['last'])} |" if averaged else ""))
     lasts = pooled_last(records)
-    rows += ["", f"{sum(map(meets_target, records))} of {len(records)} seeds meet the target; over all "
+    params = sorted({r["params"] for r in records})
+    rows += ["", f"{sum(map(meets_target, records))} of {len(records)} seeds "
+                 f"({' or '.join(f'{p:,}' for p in params)} parameters) meet the target; over all "
                  f"{len(lasts)} last-3 epochs: mean {mean(lasts):.2f}%, minimum {min(lasts):.2f}%."]
     if averaged:
         trained = [trained_weights(r) for r in records]
