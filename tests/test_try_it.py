@@ -60,7 +60,8 @@ def test_each_answer_is_recomputed_from_its_runs(n):
     for key, settings, row in QUESTIONS[n]:
         records = answer_records(n, settings, row)
         assert [r["seed"] for r in records] == [1, 2, 3, 4, 5], f"{key}: seeds 1-5 measured"
-        key_acc = "raw_test_acc" if row and ladders.rows(row[0])[[r["name"] for r in ladders.rows(row[0])].index(row[1])].get("raw") else "test_acc"
+        raw = row and row[0] != "seeds" and next(r for r in ladders.rows(row[0]) if r["name"] == row[1]).get("raw")
+        key_acc = "raw_test_acc" if raw else "test_acc"
         after = {r["seed"]: sum(r["history"][key_acc][-3:]) / 3 for r in records}
         before = published_means(n)
         block = text.split(f"<!-- generated:try_it_{key} start -->")[1].split(f"<!-- generated:try_it_{key} end -->")[0]
