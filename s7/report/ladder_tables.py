@@ -59,8 +59,8 @@ def takeaway_line() -> str:
         return ""
     words = "; ".join(f"{row['label']}: {points(d.mean)} ({points(d.low)} to {points(d.high)}), {d.verdict}"
                       for row, d in found)
-    return (f"What the finished recipe still needs: each of step 6's changes taken away from Model6 at seeds 1-5, "
-            f"against Model6 ([RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time)): {words}.")
+    return (f"What the finished recipe still needs, each change taken away from Model6 at seeds 1-5 "
+            f"([RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time)): {words}.")
 
 
 def step4_line() -> str:
