@@ -95,7 +95,7 @@ def summarize(record: dict, last: int = 3) -> dict:
     return {"params": record["params"], "macs": record.get("macs"), "epochs": len(acc),
             "best_train": max(h["train_acc"]), "best_eval": max(acc),
             "last": acc[-last:], "min_last": min(acc[-last:]), "split": split,
-            "sec_per_epoch": sum(h["seconds"]) / len(h["seconds"])}
+            "sec_per_epoch": sum(h["seconds"]) / len(h["seconds"]) if h.get("seconds") else None}   # None: not timed
 
 
 def meets_target(record: dict, target: float = TARGET_ACC, last: int = 3, max_params: int = 8000,

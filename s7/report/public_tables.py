@@ -19,9 +19,10 @@ def seeds_row(name: str, records: list[dict]) -> str:
             f"{sum(map(utils.meets_target, records))} of {len(records)} seeds meet the target | {len(records)} |")
 
 
-def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
+def public_rows(layouts: bool = True, rerun_only: bool = False, originals: bool = True) -> list[str]:
     """Each public solution as published (one run) and, where it was, re-run here; `layouts`: name
-    each by its layout in RESULTS.md's shorthand; `rerun_only`: only the ones re-run here."""
+    each by its layout in RESULTS.md's shorthand; `rerun_only`: only the ones re-run here; `originals`:
+    a row for its author's own code run here, where it was."""
     rows = []
     for p in public_solutions():
         reruns = public_reruns(p["rerun"]) if p.get("rerun") else []
@@ -38,10 +39,10 @@ def public_rows(layouts: bool = True, rerun_only: bool = False) -> list[str]:
                         f"match its author's log (RESULTS.md, Fidelity) | {len(reruns)} |")
         elif reruns:
             rows.append(seeds_row("the same, re-run here", reruns))
-        originals = original_runs(p["rerun"]) if p.get("rerun") else []
-        if originals:     # their files name no parameter count: the solution's, whose code they ran
+        own = original_runs(p["rerun"]) if p.get("rerun") and originals else []
+        if own:     # their files name no parameter count: the solution's, whose code they ran
             rows.append(seeds_row("its author's own code, run here", [
-                dict(r, params=p["params"], epochs=len(r["history"]["test_acc"])) for r in originals]))
+                dict(r, params=p["params"], epochs=len(r["history"]["test_acc"])) for r in own]))
     return rows
 
 
@@ -142,8 +143,8 @@ COMPARISON_HEAD = ["| Solution | Params | What it shows (test %) | Seeds shown |
 
 def comparison_table(notebook: int = 6) -> str:
     """README's short comparison: the public solutions re-run here beside Model6, and a public layout
-    with step 6's recipe (said plainly when it holds on at least 9 of 10 seeds)."""
-    rows = (COMPARISON_HEAD + public_rows(layouts=False, rerun_only=True)
+    with step 6's recipe (the authors' own code run here: RESULTS.md) (said plainly when it holds on at least 9 of 10 seeds)."""
+    rows = (COMPARISON_HEAD + public_rows(layouts=False, rerun_only=True, originals=False)
             + [seeds_row("**this project: Model6**", seed_records(notebook))] + layout_rows())
     layout = public_reruns(STEP6_ON_PUBLIC)
     meeting = sum(map(utils.meets_target, layout))
