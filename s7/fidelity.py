@@ -61,12 +61,14 @@ def where(value: float, values: list[float]) -> str:
     return "above" if value > max(values) else "below" if value < min(values) else "inside"
 
 
+WHERE_WORDS = {"above": "above every one of", "below": "below every one of", "inside": "inside the range of"}
+
+
 def test_side_words(check: dict, runs: str) -> str:
     """'above every one of its runs here at 11 of 15 epochs, inside their range at 4; the mean of its last 3
     epochs, 99.46, against their means 99.14-99.35 (above)'."""
     n, c = len(check["epochs"]), check["counts"]
-    parts = [f"{'above every one of' if w == 'above' else 'below every one of' if w == 'below' else 'inside the range of'} "
-             f"{runs} at {c[w]} of {n} epochs" for w in ("above", "inside", "below") if c[w]]
+    parts = [f"{WHERE_WORDS[w]} {runs} at {c[w]} of {n} epochs" for w in ("above", "inside", "below") if c[w]]
     low, high = check["seed_means"]
     return (", ".join(parts) + f"; the mean of its last 3 epochs, {check['last3']:.2f}, against their means "
             f"{low:.2f}-{high:.2f} ({check['last3_where']})")

@@ -9,7 +9,7 @@ import re
 
 import models
 import utils
-from ..fidelity import where
+from ..fidelity import WHERE_WORDS, where
 from ..notebooks import NOTEBOOKS, notebook_path
 from ..places import RESULTS_DIR
 from ..record_sets import load_notebook, seed_means, seed_records, study_records
@@ -84,9 +84,6 @@ def seed_study_lines(record: dict) -> list[str]:
     if notebook == max(NOTEBOOKS):
         lines += final_run_lines(record)
     return lines
-
-
-WHERE_WORDS = {"above": "above every one of", "below": "below every one of", "inside": "inside the range of"}
 
 
 def final_run_lines(record: dict) -> list[str]:

@@ -143,7 +143,8 @@ COMPARISON_HEAD = ["| Solution | Params | What it shows (test %) | Seeds shown |
 
 def comparison_table(notebook: int = 6) -> str:
     """README's short comparison: the public solutions re-run here beside Model6, and a public layout
-    with step 6's recipe (the authors' own code run here: RESULTS.md) (said plainly when it holds on at least 9 of 10 seeds)."""
+    with step 6's recipe (said plainly when it holds on at least 9 of 10 seeds); the authors' own code run
+    here has its rows in RESULTS.md only."""
     rows = (COMPARISON_HEAD + public_rows(layouts=False, rerun_only=True, originals=False)
             + [seeds_row("**this project: Model6**", seed_records(notebook))] + layout_rows())
     layout = public_reruns(STEP6_ON_PUBLIC)
