@@ -242,14 +242,14 @@ def initial_loss(model, loader, device, n: int = 1000) -> float:
     return loss
 
 
-def fit_one_batch(model, loader, device, *, optimizer_cls, optimizer_args: dict, n: int = 32, steps: int = 200) -> int | None:
+def fit_one_batch(model, loader, device, *, optimizer: torch.optim.Optimizer, n: int = 32, steps: int = 200) -> int | None:
     """Train a copy of the network on its first n training images alone until it gets all of them right:
     a network and a loop that can learn must manage that in a few dozen steps. Returns the steps it
     took (None: not within `steps`). The model, its optimizer and the random numbers of the run are
-    untouched: the copy trains under a forked RNG."""
+    untouched: the copy trains under a forked RNG, with a fresh optimizer of the run's class and arguments."""
     x, y = loader.images[:n].to(device), loader.labels[:n].to(device)
     copy_ = copy.deepcopy(model).train()
-    optimizer = optimizer_cls(copy_.parameters(), **optimizer_args)
+    optimizer = type(optimizer)(copy_.parameters(), **optimizer.defaults)
     with torch.random.fork_rng(devices=[device] if torch.device(device).type == "cuda" else []):
         for step in range(1, steps + 1):
             optimizer.zero_grad(set_to_none=True)
@@ -379,14 +379,30 @@ def training_fit(model, train_loader, device, batch_size: int = EVAL_BATCH):
 
 
 def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, graph=None, fit=None,
-             **recipe) -> dict:
-    """results/S7_Model_<notebook>.json (the recipe, the model's size, the history, and `fit`, the
+             optimizer=None, scheduler=None, **recipe) -> dict:
+    """<out_dir>/S7_Model_<notebook>.json (the recipe, the model's size, the history, and `fit`, the
     (loss, accuracy) of training_fit) and its weights (.pt), for the runner and the README; returns
-    the record."""
+    the record. The optimizer and the scheduler are the objects that ran: the record names their
+    classes (and the optimizer's arguments) from them, so it cannot say SGD where Adam trained."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        optimizer = optimizer_record(optimizer)
+    if scheduler is not None:
+        recipe["lr_schedule"] = {"name": type(scheduler).__name__, **(recipe.get("lr_schedule") or {})}
+    if optimizer is not None:
+        recipe["optimizer"] = optimizer
     if fit is not None:
         recipe.update(clean_train_loss=round(fit[0], 6), clean_train_acc=round(fit[1], 6))
     return write_run(out_dir, notebook, model, history=history, device=device, params=count_params(model),
                      macs=count_macs(model), graph=graph, **recipe)
+
+
+def optimizer_record(optimizer: torch.optim.Optimizer) -> dict:
+    """An optimizer as a record says it: its class and the arguments it was built with that differ
+    from the class's defaults ({"name": "SGD", "lr": 0.01, "momentum": 0.9})."""
+    import inspect
+    defaults = inspect.signature(type(optimizer).__init__).parameters
+    args = {k: v for k, v in optimizer.defaults.items() if k not in defaults or defaults[k].default != v}
+    return {"name": type(optimizer).__name__, **args}
 
 
 def evaluate_weights(model_cls, path, root=None, device=None) -> float:

@@ -9,6 +9,7 @@ import contextlib
 import warnings
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from .augment import apply_affine
@@ -39,6 +40,11 @@ def cuda_graph(device, cudnn_autotune: bool = True) -> "CudaGraph | None":
     """What train(graph=...) takes: a CudaGraph on a CUDA device, None elsewhere (train then runs
     every update eagerly). cudnn_autotune=False keeps cuDNN's deterministic algorithms in the graph."""
     return CudaGraph(cudnn_autotune=cudnn_autotune) if torch.device(device).type == "cuda" else None
+
+
+def has_dropout(model: nn.Module) -> bool:
+    """Whether a network holds a dropout layer that drops anything."""
+    return any(isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0 for m in model.modules())
 
 
 class CudaGraph:
@@ -77,6 +83,10 @@ class CudaGraph:
             return False
         if self.model is None:
             self._bind(model, optimizer, average)
+            if self.capture and has_dropout(model):
+                self.failed = True                         # eager from here on, said once
+                print("dropout: this network trains eagerly on CUDA; a CUDA graph holding dropout has never "
+                      "been run on a GPU for this project, so the tested eager path trains it")
             return False                                   # the first batch is eager (see above)
         elif model is not self.model or optimizer is not self.optimizer or average is not self.average:
             raise ValueError("this CudaGraph holds another run's update: build one per run (utils.cuda_graph)")

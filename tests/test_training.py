@@ -140,8 +140,8 @@ def test_the_checks_before_training_leave_the_run_alone(fake_root, capsys):
     before = copy.deepcopy(model.state_dict())
     rng = torch.get_rng_state()
     loss = utils.initial_loss(model, loaders.train, "cpu")
-    steps = utils.fit_one_batch(model, loaders.train, "cpu", optimizer_cls=torch.optim.SGD,
-                                optimizer_args={"lr": 0.05, "momentum": 0.9}, n=16)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    steps = utils.fit_one_batch(model, loaders.train, "cpu", optimizer=optimizer, n=16)
     assert 1.8 < loss < 2.8 and "against -ln(1/10) = 2.303" in capsys.readouterr().out
     assert steps is not None and steps <= 200
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
