@@ -42,8 +42,13 @@ def seed_means(notebook: int) -> dict[int, float]:
 def fit_gaps(notebook: int) -> dict[int, float]:
     """Seed -> the fit gap of that run at seeds 1-5: the accuracy of its kept weights on the clean
     training images minus their test accuracy at the last epoch (runs that recorded their fit)."""
-    return {r["seed"]: r["clean_train_acc"] - r["history"]["test_acc"][-1]
-            for r in study_records(notebook) if "clean_train_acc" in r}
+    return {seed: clean - tested[seed] for seed, clean in clean_training(notebook).items()
+            for tested in [{r["seed"]: r["history"]["test_acc"][-1] for r in study_records(notebook)}]}
+
+
+def clean_training(notebook: int) -> dict[int, float]:
+    """Seed -> the accuracy of that run's kept weights on the clean training images, at seeds 1-5."""
+    return {r["seed"]: r["clean_train_acc"] for r in study_records(notebook) if "clean_train_acc" in r}
 
 
 def ablation_records(ladder: str = "step6") -> list[tuple[dict, list[dict]]]:

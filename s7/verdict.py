@@ -4,9 +4,10 @@ A change is judged on seeds paired by number: seed k of the recipe with the chan
 the recipe without it (the same data order, and the same initial weights where the networks are the
 same). Each seed gives one difference (the mean of its last 3 test accuracies after, minus before);
 their mean and its 95% interval, mean ± t·sd/√n with t for n - 1 degrees of freedom, say what the
-change bought. When the interval, as printed (2 decimals), lies above zero the change is a clear gain,
-below zero a clear loss; when it holds zero, the change is within the seed noise, and the interval's
-width says how large a change the seeds could have resolved. Of twenty changes that do nothing, about
+change bought. When the whole interval lies above zero the change is a clear gain, below zero a clear
+loss; when it holds zero, the change is within the seed noise, and the interval's width says how large
+a change the seeds could have resolved. The interval is judged as computed, never as rounded for print:
+an end at -0.0006 excludes zero, and the words then say the margin ("a clear loss, by 0.0006"). Of twenty changes that do nothing, about
 one still gets an interval that excludes zero, by luck alone.
 """
 from __future__ import annotations
@@ -58,12 +59,24 @@ class Difference:
 
     @property
     def verdict(self) -> str:
-        """The rule, read off the interval as printed."""
-        if round(self.low, 2) > 0:
+        """The rule, read off the interval as computed (unrounded)."""
+        if self.low > 0:
             return CLEAR_GAIN
-        if round(self.high, 2) < 0:
+        if self.high < 0:
             return CLEAR_LOSS
         return NOISE
+
+    @property
+    def margin(self) -> float:
+        """How far the interval's end nearest zero lies from it (0 when the interval holds zero)."""
+        return self.low if self.low > 0 else -self.high if self.high < 0 else 0.0
+
+    @property
+    def verdict_words(self) -> str:
+        """The verdict, with its margin where two decimals would not show it: 'a clear loss, by 0.0006'."""
+        if self.verdict != NOISE and round(self.margin, 2) == 0:
+            return f"{self.verdict}, by {points(self.margin)[1:]}"
+        return self.verdict
 
 
 def paired_difference(before: dict[int, float], after: dict[int, float]) -> Difference | None:
@@ -75,8 +88,15 @@ def paired_difference(before: dict[int, float], after: dict[int, float]) -> Diff
 
 
 def points(value: float) -> str:
-    """+0.21, -0.05, +0.00: a difference in points, signed, without '-0.00'."""
-    return f"{round(value, 2) + 0.0:+.2f}"
+    """A difference in points, signed, to 2 decimals (+0.21, -0.05), or to as many more as its first
+    non-zero digit needs (-0.002, -0.0006), so that no figure prints with a sign it does not have
+    (no '+0.00' for -0.002); exactly zero is '0.00'."""
+    if value == 0:
+        return "0.00"
+    decimals = 2
+    while round(value, decimals) == 0 and decimals < 8:
+        decimals += 1
+    return f"{value:+.{decimals}f}"
 
 
 def seeds_words(seeds) -> str:
@@ -90,7 +110,7 @@ def seeds_words(seeds) -> str:
 def difference_words(d: Difference) -> str:
     """'+0.30 points (95% interval +0.21 to +0.39, seeds 1-5): a clear gain'; within the seed noise,
     the interval's width too."""
-    words = f"{points(d.mean)} points (95% interval {points(d.low)} to {points(d.high)}, {seeds_words(d.seeds)}): {d.verdict}"
+    words = f"{points(d.mean)} points (95% interval {points(d.low)} to {points(d.high)}, {seeds_words(d.seeds)}): {d.verdict_words}"
     if d.verdict == NOISE:
         words += f", an interval {2 * d.half_width:.2f} points wide"
     return words
@@ -147,18 +167,28 @@ def standing(record: dict, published: dict[int, float]) -> str:
             f"{len(published)} seed means ({low:.2f}-{high:.2f}%); one seed cannot tell whether a change helped")
 
 
-# How the series reads the fit: the gap between the kept weights' accuracy on the clean training images
-# and their test accuracy (notebook 1's reading guide says why)
-OVER_FITTING_GAP = 0.4         # points: at or above, over-fitting
-SOME_OVER_FITTING_GAP = 0.15   # points: at or above (and under OVER_FITTING_GAP), some over-fitting
-FITS_TRAINING = 99.5           # %: with no over-fitting, clean training accuracy under this is under-fitting
+# How the series reads the fit, on two axes measured apart (notebook 1's reading guide says why these lines):
+# under-fitting from the clean training accuracy alone, over-fitting from the gap alone, so one step can
+# read as both.
+FITS_TRAINING = 99.5           # %: clean training accuracy under this is under-fitting (under 0.1 point above the target)
+OVER_FITTING_GAP = 0.4         # points: a gap at or above this is over-fitting (it needs 99.8% on the training images)
+SOME_OVER_FITTING_GAP = 0.15   # points: at or above (and under OVER_FITTING_GAP), some over-fitting (twice the gap's seed noise)
+UNDER, FITS = "under-fitting", "no under-fitting"
+OVER, SOME_OVER, NO_OVER = "over-fitting", "some over-fitting", "no over-fitting"
+
+
+def under_fitting(clean_train_acc: float) -> str:
+    """The first axis: how much of its own training set a network gets wrong (eval mode, no augmentation)."""
+    return UNDER if clean_train_acc < FITS_TRAINING else FITS
+
+
+def over_fitting(clean_train_acc: float, test_acc: float) -> str:
+    """The second axis: how much more it gets wrong on the test set, the gap, in points (to 6 decimals,
+    so that 99.7 - 99.3 reads 0.4 and not 0.4000000000000057)."""
+    gap = round(clean_train_acc - test_acc, 6)
+    return OVER if gap >= OVER_FITTING_GAP else SOME_OVER if gap >= SOME_OVER_FITTING_GAP else NO_OVER
 
 
 def fit_reading(clean_train_acc: float, test_acc: float) -> str:
-    """The fit in the series' words: over-fitting, some over-fitting, no over-fitting, or under-fitting."""
-    gap = clean_train_acc - test_acc
-    if gap >= OVER_FITTING_GAP:
-        return "over-fitting"
-    if gap >= SOME_OVER_FITTING_GAP:
-        return "some over-fitting"
-    return "under-fitting" if clean_train_acc < FITS_TRAINING else "no over-fitting"
+    """Both readings, under-fitting first: 'under-fitting, over-fitting', 'no under-fitting, some over-fitting'."""
+    return f"{under_fitting(clean_train_acc)}, {over_fitting(clean_train_acc, test_acc)}"

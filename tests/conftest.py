@@ -100,7 +100,7 @@ def one_rule(before: dict, after: dict) -> dict:
     """The series' one rule, recomputed with the tests' own arithmetic: the per-seed differences (seeds
     paired by number, at the seeds both have), their mean, the 95% interval mean ± t·sd/√n with
     Student's t from SciPy (to the 3 decimals a table prints), and the verdict read off the interval as
-    printed to 2 decimals."""
+    computed (never as rounded for print), with its margin where two decimals would hide it."""
     import math
     import statistics
 
@@ -109,19 +109,29 @@ def one_rule(before: dict, after: dict) -> dict:
     diffs = [after[s] - before[s] for s in seeds]
     m = statistics.fmean(diffs)
     half = round(float(stats.t.ppf(0.975, len(diffs) - 1)), 3) * statistics.stdev(diffs) / math.sqrt(len(diffs))
-    low, high = round(m - half, 2), round(m + half, 2)
+    low, high = m - half, m + half
     verdict = "a clear gain" if low > 0 else "a clear loss" if high < 0 else "within the seed noise"
-    return dict(seeds=seeds, diffs=diffs, mean=m, low=m - half, high=m + half, half=half, verdict=verdict)
+    near = low if low > 0 else high if high < 0 else None     # the interval's end nearest zero, when it excludes zero
+    words = verdict + (f", by {signed(abs(near))[1:]}" if near is not None and abs(near) < 0.005 else "")
+    return dict(seeds=seeds, diffs=diffs, mean=m, low=low, high=high, half=half, verdict=verdict, words=words)
 
 
 def signed(x: float) -> str:
-    return f"{round(x, 2) + 0.0:+.2f}"
+    """A signed figure to 2 decimals, or to the first decimal that is not zero where 2 would read 0.00;
+    exactly zero is '0.00'."""
+    if x == 0:
+        return "0.00"
+    text, decimals = f"{x:+.2f}", 2
+    while float(text) == 0:
+        decimals += 1
+        text = f"{x:+.{decimals}f}"
+    return text
 
 
 def difference_cell(before: dict, after: dict) -> str:
     """A ladder table's last cell: '+0.21 (+0.15 to +0.27): a clear gain'."""
     r = one_rule(before, after)
-    return f"{signed(r['mean'])} ({signed(r['low'])} to {signed(r['high'])}): {r['verdict']}"
+    return f"{signed(r['mean'])} ({signed(r['low'])} to {signed(r['high'])}): {r['words']}"
 
 
 def difference_sentence(before: dict, after: dict) -> str:
@@ -130,5 +140,5 @@ def difference_sentence(before: dict, after: dict) -> str:
     seeds = r["seeds"]
     which = (f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1))
              else "seeds " + ", ".join(map(str, seeds)))
-    words = f"{signed(r['mean'])} points (95% interval {signed(r['low'])} to {signed(r['high'])}, {which}): {r['verdict']}"
+    words = f"{signed(r['mean'])} points (95% interval {signed(r['low'])} to {signed(r['high'])}, {which}): {r['words']}"
     return words + (f", an interval {2 * r['half']:.2f} points wide" if r["verdict"] == "within the seed noise" else "")

@@ -54,12 +54,27 @@ def spread(mean: float, half: float) -> list[float]:
     return [mean + c * k for k in (-2, -1, 0, 1, 2)]
 
 
-def test_an_interval_that_touches_zero_is_within_the_noise():
-    assert verdict_of(spread(0.10, 0.10)) == NOISE          # +0.00 to +0.20: zero is in it
-    assert verdict_of(spread(0.10, 0.096)) == NOISE         # +0.004 prints as +0.00: as printed, it touches
-    assert verdict_of(spread(0.10, 0.094)) == CLEAR_GAIN    # +0.006 prints as +0.01
-    assert verdict_of(spread(-0.10, 0.10)) == NOISE
-    assert verdict_of(spread(-0.10, 0.094)) == CLEAR_LOSS
+def test_the_interval_is_judged_unrounded_at_the_four_boundaries():
+    """An end at -0.004 or -0.0006 holds zero; at +0.0006 or +0.004 it does not, though both would read
+    0.00 to two decimals: such a figure prints to its first non-zero decimal (+0.001, +0.004), and the
+    words give the margin."""
+    for end, verdict in ((-0.004, NOISE), (-0.0006, NOISE), (0.0006, CLEAR_GAIN), (0.004, CLEAR_GAIN)):
+        gains = spread(0.10, 0.10 - end)                     # the lower end at `end`
+        assert verdict_of(gains) == verdict, end
+        assert verdict_of([-d for d in gains]) == {NOISE: NOISE, CLEAR_GAIN: CLEAR_LOSS}[verdict], -end
+    before = {s: 99.0 for s in range(1, 6)}
+    d = paired_difference(before, {s: 99.0 + x for s, x in zip(before, spread(-0.10, 0.10 - 0.0006))})
+    words = difference_words(d)
+    assert words.endswith("to -0.001, seeds 1-5): a clear loss, by 0.001"), words
+    assert words == difference_sentence(before, {s: 99.0 + x for s, x in zip(before, d.diffs)})
+    d = paired_difference(before, {s: 99.0 + x for s, x in zip(before, spread(0.10, 0.104))})
+    assert "(95% interval -0.004 to +0.20" in difference_words(d) and difference_words(d).endswith("points wide")
+
+
+def test_a_figure_keeps_its_sign():
+    from s7.verdict import points
+    assert [points(x) for x in (0.2149, -0.002, -0.0006, 0.004, 0.0, -0.05)] == \
+        ["+0.21", "-0.002", "-0.001", "+0.004", "0.00", "-0.05"]
 
 
 def test_a_short_row_is_compared_at_its_own_seeds(monkeypatch):

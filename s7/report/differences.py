@@ -4,7 +4,7 @@ of each step against the step before."""
 from __future__ import annotations
 
 from ..notebooks import NOTEBOOKS
-from ..record_sets import ablation_records, fit_gaps, seed_means
+from ..record_sets import ablation_records, clean_training, fit_gaps, seed_means
 from ..verdict import Difference, paired_difference, seed_mean
 
 
@@ -39,3 +39,8 @@ def ladder_differences(ladder: str) -> list[tuple[str, Difference]]:
 def fit_difference(notebook: int) -> Difference | None:
     """Step `notebook`'s fit gap (clean-train minus test accuracy) against the step before's."""
     return paired_difference(fit_gaps(notebook - 1), fit_gaps(notebook))
+
+
+def clean_difference(notebook: int) -> Difference | None:
+    """Step `notebook`'s clean training accuracy (the under-fitting axis) against the step before's."""
+    return paired_difference(clean_training(notebook - 1), clean_training(notebook))

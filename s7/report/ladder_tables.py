@@ -57,7 +57,7 @@ def takeaway_line() -> str:
     found = [(row, d) for row, _, d in ladder_rows("step6_without") if d is not None]
     if not found:
         return ""
-    words = "; ".join(f"{row['label']}: {points(d.mean)} ({points(d.low)} to {points(d.high)}), {d.verdict}"
+    words = "; ".join(f"{row['label']}: {points(d.mean)} ({points(d.low)} to {points(d.high)}), {d.verdict_words}"
                       for row, d in found)
     return (f"What the finished recipe still needs, each change taken away from Model6 at seeds 1-5 "
             f"([RESULTS.md](RESULTS.md#what-each-change-buys-one-at-a-time)): {words}.")
@@ -89,7 +89,7 @@ def ablation_table(ladder: str = "step6") -> str:
             continue
         means = [seed_mean(r) for r in records]
         seeds = "" if len(records) == 5 else f" ({len(records)} seeds)"
-        step = f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {d.verdict}" if d else ""
+        step = f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {d.verdict_words}" if d else ""
         cost = f"{records[0]['macs']:,} | " if costs else ""
         rows.append(f"| {row['change']}{seeds} | {records[0]['params']:,} | {cost}{mean(pooled_last(records)):.2f} | "
                     f"{min(means):.2f}-{max(means):.2f} | "

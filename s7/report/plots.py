@@ -10,12 +10,13 @@ from ..places import RESULTS_DIR
 from ..record_sets import (STEP6_ON_PUBLIC, ablation_records, load_notebook, public_reruns, public_solutions, round_label,
                            size_groups, study_records, tested_picks)
 from ..records import TARGET_ACC, mean, pooled_last, summarize
-from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, seeds_words
+from ..verdict import CLEAR_GAIN, CLEAR_LOSS, FITS_TRAINING, NOISE, OVER_FITTING_GAP, SOME_OVER_FITTING_GAP, seeds_words
 from .differences import ladder_differences, step_differences
 
 ACCURACY_PLOT = RESULTS_DIR / "test_accuracy.png"
 FRONTIER_PLOT = RESULTS_DIR / "size_frontier.png"
 ABLATION_PLOT = RESULTS_DIR / "ablation.png"
+FIT_MAP = RESULTS_DIR / "fit_map.png"
 
 
 def pyplot():
@@ -52,7 +53,7 @@ def plot_differences(name: str, path=None) -> Path | None:
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(range(len(comparisons)), [label for label, _ in comparisons], rotation=20)
     seeds = sorted({s for _, d in comparisons for s in d.seeds})
-    ax.set(ylabel="difference in test accuracy (points)", title=f"{title} ({seeds_words(seeds)}, paired by number)")
+    ax.set(ylabel="difference in the mean of the last 3\ntest accuracies (points)", title=f"{title} ({seeds_words(seeds)}, paired by number)")
     return save_with_legend_below(fig, ax, path or default_path, ncol=2, bottom=0.1)
 
 
@@ -73,8 +74,8 @@ LADDER_PLOTS = {"step6": (ABLATION_PLOT, "From step 5 to step 6, one change at a
 
 
 def plot_ablation(ladder: str = "step6", path=None) -> Path | None:
-    """A one-change-at-a-time ladder as the target judges it: each seed's worst of its last 3 epochs
-    as a point, the mean of the last 3 over the seeds as a bar, the 99.40% line."""
+    """A one-change-at-a-time ladder: each seed's mean of its last 3 epochs as a point, the mean of
+    those over the seeds as a bar (the same statistic), the 99.40% line."""
     rows = [(row, records) for row, records in ablation_records(ladder) if records]
     if not rows or (ladder != "step6" and not any(row["trained"] for row, _ in rows)):
         return None
@@ -82,15 +83,52 @@ def plot_ablation(ladder: str = "step6", path=None) -> Path | None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for x, (row, records) in enumerate(rows):
-        worst = [min(summarize(r)["last"]) for r in records]
-        ax.plot([x + 0.08 * (i - (len(worst) - 1) / 2) for i in range(len(worst))], worst, "o", color="C0", ms=4,
-                alpha=0.8, label="each seed's worst of its last 3 epochs" if x == 0 else None)
-        ax.plot(x, mean(pooled_last(records)), "_", color="C3", ms=22, mew=2.5,
-                label="mean of the last 3 over the seeds" if x == 0 else None)
-    ax.axhline(TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{TARGET_ACC}% target: every one of the last 3 at or above")
+        means = [mean(summarize(r)["last"]) for r in records]
+        ax.plot([x + 0.08 * (i - (len(means) - 1) / 2) for i in range(len(means))], means, "o", color="C0", ms=4,
+                alpha=0.8, label="each seed's mean of its last 3 epochs" if x == 0 else None)
+        ax.plot(x, mean(means), "_", color="C3", ms=22, mew=2.5,
+                label="their mean over the seeds" if x == 0 else None)
+    ax.axhline(TARGET_ACC, color="grey", ls=":", lw=0.8, label=f"{TARGET_ACC}% target")
     ax.set_xticks(range(len(rows)), [row["label"] for row, _ in rows], rotation=20)
-    ax.set(ylabel="test accuracy (%)", title=f"{title} (seeds 1-5)")
+    ax.set(ylabel="mean of the last 3 test accuracies (%)", title=f"{title} (seeds 1-5)")
     return save_with_legend_below(fig, ax, path or default_path, ncol=3, bottom=0.06)
+
+
+def plot_fit_map(path=FIT_MAP) -> Path | None:
+    """The fit on its two axes, one point per seed of each step: across, how much of its own training set
+    the network gets wrong (clean, eval mode: 100 minus the clean training accuracy), under-fitting to the
+    right of the line; up, how much more it gets wrong on the test set at the last epoch (the gap), with
+    the two over-fitting lines. Each step's mean is its number."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    drawn = False
+    for notebook in NOTEBOOKS:
+        runs = [r for r in study_records(notebook) if "clean_train_acc" in r]
+        if not runs:
+            continue
+        errors = [100 - r["clean_train_acc"] for r in runs]
+        gaps = [r["clean_train_acc"] - r["history"]["test_acc"][-1] for r in runs]
+        dots = ax.plot(errors, gaps, "o", ms=5, alpha=0.6, label=f"step {notebook} ({len(runs)} seeds)")
+        ax.annotate(str(notebook), (mean(errors), mean(gaps)), color=dots[0].get_color(), fontsize=13,
+                    fontweight="bold", ha="center", va="center")
+        drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.axvline(100 - FITS_TRAINING, color="black", lw=0.9, ls="--")
+    for gap in (SOME_OVER_FITTING_GAP, OVER_FITTING_GAP):
+        ax.axhline(gap, color="black", lw=0.9, ls=":")
+    ax.axhline(0, color="grey", lw=0.6)
+    x_text = ax.get_xlim()[1]
+    ax.text(100 - FITS_TRAINING, ax.get_ylim()[1], f" under-fitting: under {FITS_TRAINING}% of its own\n training images right  →",
+            fontsize=8, va="top")
+    ax.text(x_text, OVER_FITTING_GAP, f"over-fitting: gap ≥ {OVER_FITTING_GAP} ", fontsize=8, ha="right", va="bottom")
+    ax.text(x_text, SOME_OVER_FITTING_GAP, f"some over-fitting: gap ≥ {SOME_OVER_FITTING_GAP} ", fontsize=8, ha="right", va="bottom")
+    ax.text(x_text, 0, "no over-fitting ", fontsize=8, ha="right", va="bottom")
+    ax.set(xlabel="clean training error (%): 100 minus the kept weights' accuracy on the training images",
+           ylabel="gap (points): clean training\naccuracy minus test accuracy",
+           title="The fit map: one point per seed, the step's number at its mean")
+    return save_with_legend_below(fig, ax, path, ncol=6, bottom=0.08)
 
 
 def plot_frontier(path=FRONTIER_PLOT, notebook: int = 6) -> Path | None:

@@ -19,7 +19,7 @@ from .colab import colab_note, fill_colab_links, git_remote, github_repo
 from .ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line, takeaway_line
 from .notebook_cells import update_notebooks
 from .performance import performance_section
-from .plots import DIFFERENCE_PLOTS, plot_ablation, plot_accuracy, plot_differences, plot_frontier
+from .plots import DIFFERENCE_PLOTS, plot_ablation, plot_accuracy, plot_differences, plot_fit_map, plot_frontier
 from .public_tables import comparison_table, fidelity_table, original_code_lines, public_table, test_side_table
 from .steps import fit_table, gains, robustness_table, seed_table, steps_table
 from .tuning_md import tuning_blocks
@@ -70,6 +70,7 @@ def regenerate(with_robustness: bool = True) -> None:
     for name in DIFFERENCE_PLOTS:
         plot_differences(name)
     plot_frontier()
+    plot_fit_map()
     repo = github_repo(git_remote())
     for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks())):
         text = path.read_text()

@@ -7,11 +7,11 @@ import json
 import utils
 
 from ..notebooks import NOTEBOOKS, step_title
-from ..record_sets import fit_gaps, load_notebook, seed_means, study_records
+from ..record_sets import clean_training, fit_gaps, load_notebook, seed_means, study_records
 from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
 from ..robustness import ROBUSTNESS
-from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, fit_reading, points
-from .differences import fit_difference, step_difference
+from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
+from .differences import clean_difference, fit_difference, step_difference
 
 
 def steps_table() -> str:
@@ -47,40 +47,65 @@ def gain_line(notebook: int) -> str | None:
 
 
 FIT_WORDS = {CLEAR_GAIN: "clearly wider", CLEAR_LOSS: "clearly narrower", NOISE: NOISE}   # the rule's verdict on a gap
+CLEAN_WORDS = {CLEAR_GAIN: "clearly more right", CLEAR_LOSS: "clearly fewer right", NOISE: NOISE}   # ... on clean training
 
 
 def fit_table() -> str:
-    """Per step, over seeds 1-5: the kept weights on the clean training images, the test set at the last
-    epoch, the gap between them, and the gap against the step before's by the one rule."""
-    rows = ["| Step | Clean training images %, mean | Test % (last epoch), mean | Gap, points: mean (seeds' range) | Reading | "
-            "Gap against the step before (95% interval): verdict |", "|---|---:|---:|---|---|---|"]
+    """Per step, over seeds 1-5, the fit on its two axes: the kept weights on the clean training images
+    (under-fitting) and the gap to the test set at the last epoch (over-fitting), each read by
+    s7/verdict.py's lines and each against the step before by the one rule."""
+    rows = ["| Step | Clean training images %: mean (seeds' range) | Under-fitting? | Against the step before | "
+            "Gap, points: mean (seeds' range) | Over-fitting? | Against the step before |",
+            "|---|---|---|---|---|---|---|"]
     for notebook in NOTEBOOKS:
         fitted = [r for r in study_records(notebook) if "clean_train_acc" in r]
         if not fitted:
-            rows.append(f"| {notebook} | not recorded | | | | |")
+            rows.append(f"| {notebook} | not recorded | | | | | |")
             continue
-        gaps = fit_gaps(notebook)
-        d = fit_difference(notebook) if notebook > 1 else None
-        against = f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {FIT_WORDS[d.verdict]}" if d else ""
+        gaps, clean = fit_gaps(notebook), clean_training(notebook)
+        d_gap, d_clean = (fit_difference(notebook), clean_difference(notebook)) if notebook > 1 else (None, None)
         seeds = "" if len(fitted) == 5 else f" ({len(fitted)} seed{'s' if len(fitted) > 1 else ''})"
-        clean, test = mean(r["clean_train_acc"] for r in fitted), mean(r["history"]["test_acc"][-1] for r in fitted)
-        rows.append(f"| {notebook}{seeds} | {clean:.2f} | {test:.2f} | {mean(gaps.values()):.2f} "
-                    f"({min(gaps.values()):.2f} to {max(gaps.values()):.2f}) | {fit_reading(clean, test)} | {against} |")
+        rows.append(f"| {notebook}{seeds} | {mean(clean.values()):.2f} ({min(clean.values()):.2f} to {max(clean.values()):.2f}) | "
+                    f"{under_fitting(mean(clean.values()))} | {against(d_clean, CLEAN_WORDS)} | "
+                    f"{mean(gaps.values()):.2f} ({min(gaps.values()):.2f} to {max(gaps.values()):.2f}) | "
+                    f"{over_fitting(mean(clean.values()), mean(clean.values()) - mean(gaps.values()))} | {against(d_gap, FIT_WORDS)} |")
     return "\n".join(rows)
 
 
+def against(d, words: dict) -> str:
+    """A fit table cell: a difference from the step before, its interval and the verdict in the axis' words."""
+    return f"{points(d.mean)} ({points(d.low)} to {points(d.high)}): {words[d.verdict]}" if d else ""
+
+
 def fit_line(notebook: int) -> str | None:
-    """A Results cell's line on the fit across seeds 1-5 (README's fit table)."""
-    gaps = fit_gaps(notebook)
+    """A Results cell's line on the fit across seeds 1-5, on both axes (README's fit table and fit map)."""
+    gaps, clean = fit_gaps(notebook), clean_training(notebook)
     if len(gaps) < 2:
         return None
-    line = (f"The fit across {len(gaps)} seeds (README's fit table): a gap of {mean(gaps.values()):.2f} points on "
-            f"average ({min(gaps.values()):.2f} to {max(gaps.values()):.2f})")
-    d = fit_difference(notebook) if notebook > 1 else None
-    if d:
-        line += (f"; against step {notebook - 1}'s gap, {points(d.mean)} points (95% interval {points(d.low)} to "
-                 f"{points(d.high)}): {FIT_WORDS[d.verdict]}")
+    c, g = mean(clean.values()), mean(gaps.values())
+    line = (f"The fit across {len(gaps)} seeds (README's fit table and fit map): {c:.2f}% of the clean training images "
+            f"right on average ({min(clean.values()):.2f} to {max(clean.values()):.2f}), **{under_fitting(c)}**; a gap "
+            f"of {g:.2f} points ({min(gaps.values()):.2f} to {max(gaps.values()):.2f}), **{over_fitting(c, c - g)}**")
+    if notebook > 1:
+        line += (f". Against step {notebook - 1}: clean training {against(clean_difference(notebook), CLEAN_WORDS)}; "
+                 f"the gap {against(fit_difference(notebook), FIT_WORDS)}")
+        line += label_note(notebook)
     return line + "."
+
+
+def label_note(notebook: int) -> str:
+    """Where a reading's label differs from the step before's while the one rule finds no change on that
+    axis, the line says the label moved with the noise, not the network."""
+    notes = []
+    for axis, reading, d in (("clean training", lambda n: under_fitting(mean(clean_training(n).values())),
+                              clean_difference(notebook)),
+                             ("gap", lambda n: over_fitting(mean(clean_training(n).values()),
+                                                            mean(clean_training(n).values()) - mean(fit_gaps(n).values())),
+                              fit_difference(notebook))):
+        if d is not None and d.verdict == NOISE and reading(notebook) != reading(notebook - 1):
+            notes.append(f"the {axis}'s label differs from step {notebook - 1}'s ({reading(notebook - 1)}) only "
+                         f"by the noise: the interval holds zero, so no change on that axis is shown")
+    return "; " + "; ".join(notes) if notes else ""
 
 
 def gains() -> str:
