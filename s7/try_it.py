@@ -22,11 +22,11 @@ QUESTIONS = {
     3: [("lr0.1", ["OPTIMIZER.lr=0.1"], None),
         ("lr0.001", ["OPTIMIZER.lr=0.001"], None)],
     4: [("decay1e-4", ["OPTIMIZER.weight_decay=0.0001"], None),
-        ("augment", ['AUGMENT={"degrees": 8, "shift": 2}'], ("seeds", 5))],
+        ("dropout0.1", ["DROPOUT=0.1"], None)],
     5: [("rotate15", ["AUGMENT.degrees=15"], None),
-        ("no_augment", ["AUGMENT=None"], ("seeds", 4))],
-    6: [("plain_momentum", ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"], ("step6_without", "without_nesterov_wd")),
-        ("batch128", ["BATCH_SIZE=128"], ("step6_without", "without_batch64"))],
+        ("shift_only", ["AUGMENT.degrees=0"], None)],
+    6: [("epochs10", ["EPOCHS=10"], None),
+        ("peak0.2", ["LR_SCHEDULE.max_lr=0.2"], None)],
 }
 
 

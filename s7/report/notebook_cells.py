@@ -16,7 +16,7 @@ from ..record_sets import load_notebook, seed_means, seed_records, study_records
 from ..records import TARGET, mean, pct, pooled_last
 from ..verdict import fit_reading, seed_mean
 from .colab import fill_colab_links
-from .ladder_tables import ladder_lines
+from .ladder_tables import LADDER_TITLES, ladder_lines
 from .steps import fit_line, gain_line
 from .try_it_cells import fill_try_it
 
@@ -82,8 +82,13 @@ def seed_study_lines(record: dict) -> list[str]:
     lines += [f"- {line}"] if line else []
     lines += [f"- {line}"] if (line := fit_line(notebook)) else []
     if notebook == max(NOTEBOOKS):
-        lines += final_run_lines(record)
+        lines += folded("Where this run stands among ten seeds, and the same run on a GPU", final_run_lines(record))
     return lines
+
+
+def folded(summary: str, lines: list[str]) -> list[str]:
+    """Lines a learner may open: a <details> block, blank lines around its markdown so that it renders."""
+    return ["", f"<details><summary>{summary}</summary>", ""] + lines + ["", "</details>"] if lines else []
 
 
 def final_run_lines(record: dict) -> list[str]:
@@ -114,7 +119,7 @@ def final_run_lines(record: dict) -> list[str]:
 def ablation_lines(notebook: int) -> list[str]:
     """Notebook 4's and 6's Results: the ladders of their changes."""
     ladders = {4: ["step4"], 6: ["step6", "step6_without"]}.get(notebook, [])
-    return [line for ladder in ladders for line in ladder_lines(ladder)]
+    return [line for ladder in ladders for line in folded(LADDER_TITLES[ladder][0], ladder_lines(ladder)[1:])]
 
 
 def results_cell(nb):
@@ -125,10 +130,13 @@ PICTURE = re.compile(r"\]\(results/([\w.-]+\.png)\)")
 
 
 def results_cell_content(record: dict) -> tuple[str, dict]:
-    """The Results cell's markdown and its attachments: each picture of results/ travels inside the
-    notebook (an attachment), so that it renders wherever the notebook is opened (Colab, a viewer,
-    nbconvert), not only in a checkout."""
-    source = results_markdown(record)
+    """The Results cell's markdown and its attachments (with_attachments)."""
+    return with_attachments(results_markdown(record))
+
+
+def with_attachments(source: str) -> tuple[str, dict]:
+    """Markdown whose pictures of results/ travel inside the notebook (attachments), so that they
+    render wherever the notebook is opened (Colab, a viewer, nbconvert), not only in a checkout."""
     names = PICTURE.findall(source)
     attachments = {name: {"image/png": base64.b64encode((RESULTS_DIR / name).read_bytes()).decode()} for name in names}
     return PICTURE.sub(r"](attachment:\1)", source), attachments
@@ -145,6 +153,17 @@ def fill_results_cell(nb, record: dict) -> None:
         cell.pop("attachments", None)
 
 
+def attach_pictures(nb) -> None:
+    """A hand-written cell's pictures of results/ (notebook 1's reading guide: the fit map) made
+    attachments, fresh from results/ (the Results cell makes its own)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "results" not in cell.metadata.get("tags", []):
+            links = PICTURE.findall(cell.source) + re.findall(r"\]\(attachment:([\w.-]+\.png)\)", cell.source)
+            if links:
+                source = re.sub(r"\]\(attachment:([\w.-]+\.png)\)", r"](results/\1)", cell.source)
+                cell.source, cell.attachments = with_attachments(source)
+
+
 def update_notebooks(repo: str | None = None) -> None:
     import nbformat
     for notebook in NOTEBOOKS:
@@ -155,6 +174,7 @@ def update_notebooks(repo: str | None = None) -> None:
         before = [(c.source, c.get("attachments")) for c in nb.cells]
         fill_results_cell(nb, record)
         fill_try_it(nb, notebook)
+        attach_pictures(nb)
         if repo:
             for cell in nb.cells:
                 cell.source = fill_colab_links(cell.source, repo)
