@@ -114,8 +114,9 @@ def tested_picks() -> dict[str, list[dict]]:
 
 
 def public_solutions() -> list[dict]:
-    """The public solutions' published figures, each with where they were read."""
-    return json.loads(PUBLISHED.read_text())["solutions"]
+    """The public solutions' published figures, each with where they were read; only those whose source
+    names a repository: a figure no one can trace to the code that made it cannot be checked."""
+    return [p for p in json.loads(PUBLISHED.read_text())["solutions"] if p["source"].get("repository")]
 
 
 def public_reruns(name: str) -> list[dict]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import difference_sentence, one_rule
+from conftest import difference_sentence, one_rule, signed
 from s7.places import ROOT
 from s7.report import differences
 from s7.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, paired_difference

@@ -9,6 +9,8 @@ import re
 
 import models
 import utils
+
+from .. import epoch_times
 from ..fidelity import WHERE_WORDS, where
 from ..notebooks import NOTEBOOKS, notebook_path
 from ..places import RESULTS_DIR
@@ -35,12 +37,22 @@ def results_markdown(record: dict) -> str:
         f"- {s['split'].capitalize()} accuracy of the last 3 epochs: **{pct(s['last'])}** (%). The target ({TARGET}): "
         f"{verdict} it.",
     ] + fit_lines(record) + [
-        f"- Parameters: {s['params']:,} ({s['macs']:,} multiply-adds per image); {s['epochs']} epochs, "
-        f"{s['sec_per_epoch']:.1f} s per epoch on {record['device']}.",
+        f"- Parameters: {s['params']:,} ({s['macs']:,} multiply-adds per image); {s['epochs']} epochs. {time_line(record)}",
     ] + seed_study_lines(record) + ablation_lines(record["notebook"])) + "\n"
 
 
 FIT_KEYS = ("clean_train_loss", "clean_train_acc")
+
+
+def time_line(record: dict) -> str:
+    """A training epoch's time: the back-to-back measurement of every step on one machine (the step
+    before beside it), else this run's own mean, said as such."""
+    times, n = epoch_times.load(), record["notebook"]
+    if not times:
+        return f"This run: {utils.summarize(record)['sec_per_epoch']:.1f} s per epoch on {record['device']}."
+    before = f" (step {n - 1}: {epoch_times.seconds_per_epoch(times, n - 1):.1f} s)" if n > 1 else ""
+    return (f"A training epoch: {epoch_times.seconds_per_epoch(times, n):.1f} s{before}, measured back to back "
+            f"with every step on {epoch_times.machine(times)} (README).")
 
 
 def fit_lines(record: dict) -> list[str]:

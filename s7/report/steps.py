@@ -6,6 +6,7 @@ import json
 
 import utils
 
+from .. import epoch_times
 from ..notebooks import NOTEBOOKS, step_title
 from ..record_sets import clean_training, fit_gaps, load_notebook, seed_means, study_records
 from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
@@ -15,6 +16,9 @@ from .differences import clean_difference, fit_difference, step_difference
 
 
 def steps_table() -> str:
+    """One row per step; its s/epoch from the back-to-back timing (results/epoch_times.json), the machine
+    named below the table, or a dash before that measurement."""
+    times = epoch_times.load()
     rows = ["| Step | Model | What changed | Params | MACs/img | Last 3 test % (seed 1) | 5 seeds: mean of last 3 | "
             "5 seeds: range of their means | Seeds meeting 99.40% | s/epoch |",
             "|---|---|---|---:|---:|---|---:|---|:---:|---:|"]
@@ -31,9 +35,22 @@ def steps_table() -> str:
                           f"{sum(map(utils.meets_target, seeds))} of {len(seeds)}")
         else:
             seed_cells = "— | — | —"
+        seconds = f"{epoch_times.seconds_per_epoch(times, notebook):.1f}" if times else "—"
         rows.append(f"| {notebook} | {record['model']} | {step_title(notebook)} | {s['params']:,} | {s['macs']:,} | {pct(s['last'])} | "
-                    f"{seed_cells} | {s['sec_per_epoch']:.1f} |")
+                    f"{seed_cells} | {seconds} |")
+    if times:
+        rows += ["", time_note(times)]
     return "\n".join(rows)
+
+
+def time_note(times: dict) -> str:
+    """Where the s/epoch figures come from, the machine named, and what dropout costs there."""
+    steps = times["steps"]
+    return (f"s/epoch: one training epoch (no evaluation), the median of {times['rounds']} timed epochs after a warm-up, "
+            f"every step in turn in one process on {epoch_times.machine(times)}, torch {times['torch']} "
+            f"(`python -m scripts.epoch_times --publish`, `results/epoch_times.json`). Step 4 without its dropout: "
+            f"{steps[epoch_times.NO_DROPOUT]['median_s']:.1f} s, so dropout costs "
+            f"{steps['4']['median_s'] - steps[epoch_times.NO_DROPOUT]['median_s']:.1f} s an epoch on this CPU.")
 
 
 def gain_line(notebook: int) -> str | None:
