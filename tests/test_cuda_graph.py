@@ -229,3 +229,18 @@ def test_a_failed_capture_warns_once_and_trains_eagerly():
         assert len(caught) == (1 if graph is not None else 0)   # one line, then eager
     for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_a_network_with_dropout_trains_eagerly_under_a_graph(capsys):
+    """Until a CUDA graph holding dropout has run on a GPU, a capturing graph declines such a network on its
+    first batch, says so once, and every batch trains eagerly (here on the CPU: capture is never tried)."""
+    utils.seed_everything(0)
+    model = Model4().double()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    graph = CudaGraph(capture=True)
+    utils.train(model, batches("cpu", 28, 3), optimizer, "cpu", graph=graph)
+    assert graph.failed and graph.graph is None and graph.replays == 0
+    assert capsys.readouterr().out.count("dropout: this network trains eagerly on CUDA") == 1
+    no_dropout = Model4(dropout=0.0).double()
+    assert not CudaGraph(capture=True).ready(None, None, no_dropout, torch.optim.SGD(no_dropout.parameters(), lr=0.1)) \
+        and "dropout" not in capsys.readouterr().out

@@ -106,6 +106,20 @@ def test_each_answer_ran_exactly_the_questions_change(n):
                         assert record["optimizer"] == {"name": "SGD", **value}
                     elif name == "LR_SCHEDULE":
                         assert record["lr_schedule"] == {"name": "OneCycleLR", **value}
+                    elif name == "DROPOUT":
+                        assert record["model_kwargs"] == {"dropout": value}
                 untouched = {"epochs", "batch_size", "augment", "optimizer", "lr_schedule", "ema_decay", "holdout"} - {
                     param_to_field.get(k, {"OPTIMIZER": "optimizer", "LR_SCHEDULE": "lr_schedule"}.get(k)) for k in changes}
                 assert {k: record.get(k) for k in untouched} == {k: published.get(k) for k in untouched}, key
+
+
+def test_no_two_questions_share_runs_and_none_is_answered_by_a_table():
+    """Each question is answered by runs of its own (results/try_it/), made for it alone: no seed study or
+    one-at-a-time row, which a notebook prints above its questions, and no other question's files."""
+    seen = set()
+    for n in NOTEBOOKS:
+        for key, settings, row in QUESTIONS[n]:
+            paths = answer_paths(n, settings, row)
+            assert row is None and all(p.parent.name == "try_it" for p in paths), key
+            assert not seen & set(paths), key
+            seen |= set(paths)
