@@ -6,10 +6,13 @@ import re
 
 import utils
 
+from .. import epoch_times
+from ..notebooks import notebook_parameters
 from ..places import ROOT
 from ..records import load_results
 from ..places import STUDY_SEEDS, seed_path
 from ..try_it import QUESTIONS, answer_paths, command
+from ..runner import apply_settings
 from ..verdict import difference_words, paired_difference, points, seed_mean, study_means
 
 START, END = "<!-- generated:try_it_{} start -->", "<!-- generated:try_it_{} end -->"
@@ -50,14 +53,28 @@ def try_it_cell(nb):
     return next((c for c in nb.cells if "try-it" in c.metadata.get("tags", [])), None)
 
 
+def cost(notebook: int, settings: list[str]) -> str:
+    """What a question's five-seed command costs in training time on the machine the back-to-back timing
+    measured, at the step's measured epoch time and the question's number of epochs."""
+    times = epoch_times.load()
+    if not times:
+        return "not measured yet (`python -m scripts.epoch_times --publish`)"
+    epochs = apply_settings(notebook, settings).get("EPOCHS", notebook_parameters(notebook)["EPOCHS"])
+    seconds = epoch_times.seconds_per_epoch(times, notebook)
+    minutes = epoch_times.run_minutes(times, notebook, epochs=epochs, seeds=len(STUDY_SEEDS))
+    return (f"about {minutes:.0f} minutes of training on {epoch_times.machine(times)} "
+            f"({len(STUDY_SEEDS)} runs x {epochs} epochs x {seconds:.1f} s)")
+
+
 def fill_try_it(nb, notebook: int) -> None:
-    """Write each of the notebook's questions' answers between its markers in its Try it cell."""
+    """Write each of the notebook's questions' answers and costs between their markers in its Try it cell."""
     cell = try_it_cell(nb)
     if cell is None:
         return
-    for key, _, _ in QUESTIONS.get(notebook, []):
-        start, end = START.format(key), END.format(key)
-        pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-        if not pattern.search(cell.source):
-            raise ValueError(f"notebook {notebook}'s Try it cell lacks the markers {start} ... {end}")
-        cell.source = pattern.sub(lambda _: f"{start}\n{answer(notebook, key)}\n{end}", cell.source)
+    for key, settings, _ in QUESTIONS.get(notebook, []):
+        for name, body in ((key, answer(notebook, key)), (f"cost_{key}", cost(notebook, settings))):
+            start, end = START.format(name), END.format(name)
+            pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+            if not pattern.search(cell.source):
+                raise ValueError(f"notebook {notebook}'s Try it cell lacks the markers {start} ... {end}")
+            cell.source = pattern.sub(lambda _, body=body: f"{start}\n{body}\n{end}", cell.source)
