@@ -23,7 +23,7 @@ from s7.augment import draw_affine, random_affine
 from s7.data_checks import ensure_mnist
 from s7.digits import predict_digit, show_predictions  # noqa: F401  (notebook 6)
 from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401  (cuda_graph: every notebook's setup cell)
-from s7.pil_loader import torchvision_augment  # noqa: F401  (notebook 5)
+from s7.pil_loader import NO_AUGMENTATION, torchvision_augment  # noqa: F401  (torchvision_augment: notebook 5)
 from s7.pixels import normalise
 from s7.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
 from s7.records import TARGET_ACC, History, load_model, meets_target, summarize, target_line, write_run  # noqa: F401  (History, target_line: every notebook; meets_target, summarize: notebook 6)
@@ -489,8 +489,11 @@ def show_samples(loader, n: int = 32):
 
 
 def show_augmented(loader: TensorLoader, n: int = 8, draws: int = 2):
-    """The same training digits clean (top row) and under `draws` augmentations (rows below)."""
+    """The same training digits clean (top row) and under `draws` augmentations (rows below); without
+    augmentation (AUGMENT = None) the clean row alone, its title saying so."""
     x, y = loader.images[:n], loader.labels[:n]
+    if not loader.augment:
+        return _image_grid(x, [f"clean {int(v)}" for v in y], ncols=n, title=NO_AUGMENTATION)
     g = torch.Generator(device=x.device).manual_seed(0)
     rows = [x] + [random_affine(x, generator=g, **loader.augment) for _ in range(draws)]
     titles = [f"clean {int(v)}" for v in y] + [f"augmented {int(v)}" for _ in range(draws) for v in y]

@@ -9,6 +9,7 @@ Two layers, and the arrows only point down:
         recipe      a seeded run from a recipe dict       record_sets  which runs each table reads
         ladders, rounds, candidates, public, fidelity, try_it     the studies as data
         robustness  the committed weights under perturbations          report/  the generated documents
+        student_copies  the notebooks without outputs, Analysis or Try it's answers, for a class
         |
   utils.py, models.py  the learner's files
         |

@@ -33,8 +33,9 @@ def runs(quick: bool, epochs: int, data_root=None) -> dict[str, Recipe]:
     built = {}
     for notebook in NOTEBOOKS:
         params = notebook_parameters(notebook)
+        dropout = {"model_kwargs": {"dropout": params["DROPOUT"]}} if "DROPOUT" in params else {}
         built[str(notebook)] = Recipe(params["MODEL"], notebook=notebook, quick=quick, data_root=data_root,
-                                      device="cpu", **notebook_recipe(params))
+                                      device="cpu", **notebook_recipe(params), **dropout)
     step4 = notebook_parameters(4)
     built[NO_DROPOUT] = Recipe(step4["MODEL"], notebook=4, quick=quick, data_root=data_root, device="cpu",
                                **dict(notebook_recipe(step4), model_kwargs={"dropout": 0.0}))

@@ -6,11 +6,27 @@ import torch
 from .pixels import MEAN, STD
 
 
-def torchvision_augment(augment: dict, size: int = 28):
+NO_AUGMENTATION = "no augmentation (AUGMENT is None): the training images are used as they are"
+
+
+class NoAugmentation:
+    """The transform of AUGMENT = None: each image passes unchanged; printed, it says so in one line."""
+
+    def __call__(self, image):
+        return image
+
+    def __repr__(self):
+        return NO_AUGMENTATION
+
+
+def torchvision_augment(augment: dict | None, size: int = 28):
     """The torchvision transform (for PIL images) that draws from the same ranges as AUGMENT:
     RandomAffine with the same degrees, the shift as a fraction of the image side, the same scale
     range and resampling, the border filled with black, applied to a fraction p of the images
-    (RandomApply). It takes its own random draws. A key it cannot express is refused."""
+    (RandomApply). It takes its own random draws. A key it cannot express is refused. AUGMENT = None
+    (no augmentation) gives the identity, which prints as one line saying so."""
+    if augment is None:
+        return NoAugmentation()
     from torchvision import transforms as T
     unknown = set(augment) - {"degrees", "shift", "scale", "p", "interpolation"}
     if unknown:

@@ -35,8 +35,7 @@ def notebook_recipe(params: dict) -> dict:
     return dict(epochs=params["EPOCHS"], batch_size=params["BATCH_SIZE"],
                 optimizer=dict(name="SGD", **params["OPTIMIZER"]),
                 lr_schedule=dict(name="OneCycleLR", **schedule) if schedule else None,
-                augment=params["AUGMENT"], ema_decay=params.get("EMA_DECAY", 0.0),
-                model_kwargs={"dropout": params["DROPOUT"]} if "DROPOUT" in params else None)
+                augment=params["AUGMENT"], ema_decay=params.get("EMA_DECAY", 0.0))
 
 
 def build_optimizer(model, spec: dict) -> torch.optim.Optimizer:

@@ -38,8 +38,9 @@ def _morph(x, sign):
 
 PERTURBATIONS = {
     "clean": lambda x, g: x,
-    "rotate ±15°": lambda x, g: affine(x, _signs(len(x), g) * math.radians(15), tx=torch.zeros(len(x)), ty=torch.zeros(len(x))),
-    "shift ±3 px": lambda x, g: affine(x, torch.zeros(len(x)), tx=_signs(len(x), g) * 3, ty=_signs(len(x), g) * 3),
+    # exactly 15° and exactly 3 px, not a range: only the direction is drawn, per image (seeded)
+    "rotated by 15°": lambda x, g: affine(x, _signs(len(x), g) * math.radians(15), tx=torch.zeros(len(x)), ty=torch.zeros(len(x))),
+    "shifted by 3 px": lambda x, g: affine(x, torch.zeros(len(x)), tx=_signs(len(x), g) * 3, ty=_signs(len(x), g) * 3),   # across and down or up
     "noise σ=0.3": lambda x, g: _normalised((_pixels(x) + 0.3 * torch.randn(x.shape, generator=g)).clamp(0, 1)),
     "thicker": lambda x, g: _morph(x, +1),    # strokes 1 px wider
     "thinner": lambda x, g: _morph(x, -1),    # strokes 1 px narrower

@@ -198,11 +198,23 @@ def keep_notebook_run(notebook: int, dest: Path, publish: bool):
         study_seed1 = seed_path(notebook, 1, dest)
         if publish and record["seed"] == 1 and study_seed1.exists():
             shutil.copy(produced, study_seed1)
+        if publish:
+            keep_prose(nb, nbformat.read(notebook_path(notebook), as_version=4))
         fill_results_cell(nb, record)
         fill_try_it(nb, notebook)
         clean_outputs(nb)
         nbformat.write(nb, notebook_path(notebook) if publish else dest / notebook_path(notebook).name)
     return keep
+
+
+def keep_prose(executed, current) -> None:
+    """A published notebook keeps the prose its file holds when the run ends (edited while it trained),
+    where the cells still line up: the markdown cells' text, cell by cell; the code ran as it was."""
+    if [c.cell_type for c in executed.cells] != [c.cell_type for c in current.cells]:
+        return
+    for ran, now in zip(executed.cells, current.cells):
+        if ran.cell_type == "markdown":
+            ran.source = now.source
 
 
 def run_line(record: dict, dest: Path) -> str:
@@ -217,22 +229,174 @@ def run_line(record: dict, dest: Path) -> str:
 # ----------------------------------------------------------------------------
 FIXED = ("NOTEBOOK", "OUT_DIR", "DATA_ROOT", "SEED", "QUICK")     # the run's mechanics: the runner's own options
 NONE_MEANS_OFF = ("AUGMENT",)                                     # None is a value these take (no augmentation)
+BY_OPTION = {                                                     # parameters a run sets through an option of its own
+    "HOLDOUT": f"a validation run has its own option: drop this --set and give --validate, which holds out "
+               f"the last {HOLDOUT:,} training images and evaluates on them (results in <out>/validation/)"}
+LIMITS = {                                                        # the values a number can take and still train
+    "EPOCHS": (lambda v: 1 <= v <= 100, "from 1 to 100"),
+    "BATCH_SIZE": (lambda v: v >= 1, "1 or more"),
+    "DROPOUT": (lambda v: 0 <= v < 1, "from 0 (no dropout) up to, not including, 1"),
+    "EMA_DECAY": (lambda v: 0 <= v < 1, "from 0 up to, not including, 1 (at 1 the average never leaves the initial weights)")}
+INSTEAD_OF_NONE = {                                               # what to do where None cannot work
+    "LR_SCHEDULE": "notebook 6's cells build OneCycleLR from it; for a constant rate keep the schedule and flatten "
+                   "it: --set 'LR_SCHEDULE={\"max_lr\": 0.01, \"div_factor\": 1, \"final_div_factor\": 1, "
+                   "\"cycle_momentum\": False}' trains at max_lr throughout"}
+
+
+def dict_target(name: str):
+    """What the notebooks pass a dict parameter to, and the arguments their cells give it themselves."""
+    import torch
+
+    from .augment import random_affine
+    return {"OPTIMIZER": (torch.optim.SGD, {"params"}),
+            "LR_SCHEDULE": (torch.optim.lr_scheduler.OneCycleLR, {"optimizer", "epochs", "steps_per_epoch", "total_steps"}),
+            "AUGMENT": (random_affine, {"x", "generator"})}.get(name)
+
+
+def dict_keys(name: str) -> dict:
+    """The keys a dict parameter may hold (the arguments of what the notebooks pass it to), each with the
+    type it takes: the argument's annotation, else its default's type (a number for any number), else None (any)."""
+    import inspect
+    import typing
+    found = dict_target(name)
+    if found is None:
+        return {}
+    target, given = found
+    try:
+        hints = typing.get_type_hints(target.__init__ if isinstance(target, type) else target)
+    except Exception:                                  # an annotation this Python cannot resolve: the defaults
+        hints = {}
+    keys = {}
+    for p in inspect.signature(target).parameters.values():
+        if p.name in given or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        default = p.default
+        keys[p.name] = hints.get(p.name, float if isinstance(default, (int, float)) and not isinstance(default, bool)
+                                 else None if default in (p.empty, None) else type(default))
+    return keys
 
 
 def known_keys(name: str) -> set[str]:
     """The keys a dict parameter may hold: the arguments of what the notebooks pass it to."""
-    import inspect
+    return set(dict_keys(name))
 
+
+def required_keys(name: str) -> set[str]:
+    """The keys a dict parameter must hold: the arguments without a default that the cells do not give."""
+    import inspect
+    found = dict_target(name)
+    if found is None:
+        return set()
+    target, given = found
+    return {p.name for p in inspect.signature(target).parameters.values()
+            if p.default is p.empty and p.name not in given and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+def takes(hint, value) -> bool:
+    """Whether a literal value is of the type a hint names (an int where a float stands; no bool for a number)."""
+    import types
+    import typing
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is None or hint is typing.Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(takes(a, value) for a in args)
+    if origin is typing.Literal:
+        return any(value == a and type(value) is type(a) for a in args)
+    if origin in (list, tuple) or hint in (list, tuple):
+        return isinstance(value, (list, tuple)) and all(takes(args[0], v) for v in value) if args else isinstance(value, (list, tuple))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def type_words(hint) -> str:
+    """A hint in words: 'a number', 'True or False', "one of 'cos', 'linear'"."""
+    import types
+    import typing
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        said = [type_words(a) for a in args if a in (bool, int, float, str, type(None)) or typing.get_origin(a)]
+        return " or ".join(dict.fromkeys(said))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(repr, args))
+    if origin in (list, tuple) or hint in (list, tuple):
+        return "a list"
+    return {type(None): "None", bool: "True or False", float: "a number", int: "a whole number",
+            str: "a string in quotes"}.get(hint, f"a {getattr(hint, '__name__', hint)}")
+
+
+def dict_problem(name: str, value: dict, current) -> str | None:
+    """What is wrong with a dict parameter's new value, in words that say what to do; None if nothing."""
+    keys, cell = dict_keys(name), current if isinstance(current, dict) else {}
+    unknown = [k for k in value if k not in keys and k not in cell]
+    if unknown:
+        return f"{name} takes no key {unknown[0]!r}; it may hold {', '.join(sorted(keys))}"
+    missing = sorted(required_keys(name) - set(value))
+    if missing:
+        return (f"{name} needs {' and '.join(sorted(required_keys(name)))}: {value!r} has no {', '.join(missing)}"
+                f"{'; for no augmentation set --set AUGMENT=None' if name in NONE_MEANS_OFF else ''}")
+    for key, v in value.items():
+        hint = keys.get(key)
+        if takes(hint, v):
+            continue
+        now = f" (now {cell[key]!r})" if key in cell else ""
+        if v is None and name in NONE_MEANS_OFF:
+            return f"{name}.{key} takes {type_words(hint)}{now}, not None: for no augmentation set the whole value, --set {name}=None"
+        example = cell[key] if key in cell else dict_example(name, key)
+        return (f"{name}.{key} takes {type_words(hint)}{now}, not {v!r}: set it to {type_words(hint)}"
+                + (f", e.g. --set {name}.{key}={example!r}" if example is not None else ""))
+    return None
+
+
+def dict_example(name: str, key: str):
+    """A value a dict parameter's key takes: its default, or the first of its choices."""
+    import inspect
+    import typing
+    target, _ = dict_target(name)
+    param = inspect.signature(target).parameters.get(key)
+    default = param.default if param is not None else None
+    if default not in (inspect.Parameter.empty, None):
+        return default
+    args = typing.get_args(dict_keys(name).get(key))
+    return args[0] if args and isinstance(args[0], (str, int, float)) else None
+
+
+def one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def recipe_problem(recipe: dict) -> str | None:
+    """What torch says of a notebook's optimizer, schedule and augmentation, built as its cells build them
+    (SGD from OPTIMIZER, OneCycleLR from LR_SCHEDULE and EPOCHS, the augmentation and its torchvision
+    twin from AUGMENT), before any training; None when they build."""
     import torch
 
     from .augment import random_affine
-    takes = {"OPTIMIZER": (torch.optim.SGD, {"params"}),
-             "LR_SCHEDULE": (torch.optim.lr_scheduler.OneCycleLR, {"optimizer", "epochs", "steps_per_epoch", "total_steps"}),
-             "AUGMENT": (random_affine, {"x", "generator"})}
-    if name not in takes:
-        return set()
-    target, given = takes[name]
-    return set(inspect.signature(target).parameters) - given
+    from .pil_loader import torchvision_augment
+    refused = (TypeError, ValueError, RuntimeError, KeyError)
+    try:
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], **recipe["OPTIMIZER"])
+    except refused as err:
+        return f"torch.optim.SGD refuses OPTIMIZER = {recipe['OPTIMIZER']!r} ({one_line(err)})"
+    if recipe.get("LR_SCHEDULE") is not None:
+        try:
+            torch.optim.lr_scheduler.OneCycleLR(optimizer, **recipe["LR_SCHEDULE"], epochs=recipe["EPOCHS"], steps_per_epoch=1)
+        except refused as err:
+            return f"torch's OneCycleLR refuses LR_SCHEDULE = {recipe['LR_SCHEDULE']!r} ({one_line(err)})"
+    if recipe.get("AUGMENT"):
+        try:
+            random_affine(torch.zeros(2, 1, 28, 28), generator=torch.Generator().manual_seed(0), **recipe["AUGMENT"])
+            torchvision_augment(recipe["AUGMENT"])
+        except refused as err:
+            return f"the augmentation refuses AUGMENT = {recipe['AUGMENT']!r} ({one_line(err)})"
+    return None
 
 
 def settable(notebook: int) -> dict:
@@ -254,8 +418,10 @@ def listing(values: dict) -> str:
 
 def apply_settings(notebook: int, settings: list[str]) -> dict:
     """The parameters that `--set NAME=VALUE` (a Python literal; NAME.key for one key of a dict) changes,
-    each with its whole new value. A name the cell does not have, or a value that is not a literal of
-    the right type, is refused with the names and their current values."""
+    each with its whole new value. Refused before any training, each in one line that says what to do: a
+    name the cell does not have, one the runner sets through an option of its own (HOLDOUT: --validate), a
+    value that is not a literal of the right type (within a dict too, key by key), a number out of the
+    range that trains, or a recipe torch will not build (SGD, OneCycleLR, the augmentation)."""
     values = settable(notebook)
     changed: dict = {}
     for setting in settings:
@@ -265,6 +431,8 @@ def apply_settings(notebook: int, settings: list[str]) -> dict:
         if not eq or top not in values:
             raise RunError(f"--set {setting}: notebook {notebook} has no parameter {top or setting!r} to set; "
                            f"its parameters: {listing(values)}")
+        if top in BY_OPTION:
+            raise RunError(f"--set {setting}: {BY_OPTION[top]}")
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -283,8 +451,17 @@ def apply_settings(notebook: int, settings: list[str]) -> dict:
         if not fits(top, current, value):
             kind = type(values[top]).__name__
             raise RunError(f"--set {setting}: {top} takes {'an' if kind[0] in 'aeiou' else 'a'} {kind} "
-                           f"(now {values[top]!r}), not {value!r}")
+                           f"(now {values[top]!r}), not {value!r}"
+                           + (f": {INSTEAD_OF_NONE[top]}" if value is None and top in INSTEAD_OF_NONE else ""))
+        problem = (dict_problem(top, value, values[top]) if isinstance(value, dict)
+                   else f"{top} takes a value {LIMITS[top][1]}, not {value!r}" if top in LIMITS and not LIMITS[top][0](value)
+                   else None)
+        if problem:
+            raise RunError(f"--set {setting}: {problem}")
         changed[top] = value
+    problem = recipe_problem({**values, **changed}) if changed else None
+    if problem:
+        raise RunError(f"--set {' --set '.join(settings)}: {problem}: change the setting so that it builds")
     return {k: v for k, v in changed.items() if v != values[k]}
 
 

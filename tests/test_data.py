@@ -161,3 +161,18 @@ def test_the_torchvision_transform_says_what_it_cannot_express():
     assert inner.translate == pytest.approx((2 / 28, 2 / 28))
     with pytest.raises(ValueError, match="cannot express"):
         utils.torchvision_augment({"degrees": 8, "shift": 2, "shear": 5})
+
+
+def test_without_augmentation_notebook_5s_cells_say_so_and_skip():
+    """AUGMENT = None (notebook 5's Try it): the torchvision transform is the identity and prints as one
+    line saying so; the clean-and-augmented figure shows the clean digits alone under a title saying so."""
+    transform = utils.torchvision_augment(None)
+    image = object()
+    assert transform(image) is image
+    assert str(transform) == utils.NO_AUGMENTATION and "\n" not in str(transform) and "AUGMENT is None" in str(transform)
+    images = torch.randint(0, 255, (16, 28, 28), dtype=torch.uint8)
+    fig = utils.show_augmented(utils.TensorLoader(images, torch.arange(16) % 10, 8, augment=None))
+    assert fig._suptitle.get_text() == utils.NO_AUGMENTATION
+    assert sum(bool(ax.images) for ax in fig.axes) == 8                      # one row: the clean digits
+    augmented = utils.show_augmented(utils.TensorLoader(images, torch.arange(16) % 10, 8, augment={"degrees": 8, "shift": 2}))
+    assert sum(bool(ax.images) for ax in augmented.axes) == 24 and "augmented" in augmented._suptitle.get_text()

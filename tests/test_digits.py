@@ -75,7 +75,7 @@ def test_robustness_clean_equals_plain_test_accuracy(real_root):
     plain = utils.test(model, utils.TensorLoader(images, labels, 500), "cpu")[1]
     assert scores["clean"] == pytest.approx(plain, abs=0.01)
     assert set(scores) == set(PERTURBATIONS)
-    assert scores["rotate ±15°"] < scores["clean"]
+    assert scores["rotated by 15°"] < scores["clean"]
     assert scores == robustness(model, images, labels)      # seeded: the same every time
 
 

@@ -3,7 +3,7 @@ from s7.notebooks import NOTEBOOKS
 from s7.records import load_results, pct, summarize
 from s7.places import results_path
 from s7.report.colab import git_remote, github_repo
-from s7.report.regenerate import END, README, RESULTS_MD, START, TUNING_MD, readme_blocks, results_blocks
+from s7.report.regenerate import END, README, RESULTS_MD, START, TEACHING_MD, TUNING_MD, readme_blocks, results_blocks
 from s7.report.tuning_md import tuning_blocks
 
 
@@ -19,23 +19,37 @@ def test_readme_and_tuning_generated_parts_match_results():
         s = summarize(load_results(results_path(n)))
         row = next(line for line in text.splitlines() if line.startswith(f"| {n} | Model{n} |"))
         assert f"| {s['params']:,} |" in row and f"| {pct(s['last'])} |" in row
+    assert TEACHING_MD.exists()
 
 def test_readme_puts_the_reader_first():
-    """What this is, how to open the notebooks (the CPU-only hint before the install line), the steps,
-    step 6's changes, the final model across seeds, the comparison, robustness, instructors, maintainers."""
+    """One screen first: what this is, the headline (recomputed from step 6's seeds), a table of at most
+    six columns (its figures recomputed), one figure and the two commands; then, under "More", the
+    rest in a newcomer's order."""
     text = README.read_text()
-    # 12,000 before the per-seed counts, step 4's line and step 6's take-away table; both tables of step 6 belong here
-    assert len(text) < 15_000, len(text)
-    order = ["**The target:**", "download.pytorch.org/whl/cpu", "pip install -r requirements.txt\npython -m scripts.run --notebook 1",
-             "colab.research.google.com", START.format("steps"), START.format("ablation"),
+    first = text.split("## More")[0]
+    assert len(first.split()) <= 400 and first.count("![") == 1
+    assert "pip install -r requirements.txt\npython -m scripts.run --notebook 1" in first
+    seeds = [load_results(p) for p in sorted((results_path(6).parent / "seeds").glob("S7_Model_6_seed*.json"))]
+    lasts = [a for r in seeds for a in r["history"]["test_acc"][-3:]]
+    meeting = sum(min(r["history"]["test_acc"][-3:]) >= 99.4 and r["params"] < 8000 for r in seeds)
+    assert f"meets the target at **{meeting} of {len(seeds)} seeds** (mean of the last 3 epochs over all seeds " \
+           f"{sum(lasts) / len(lasts):.2f}%, lowest single epoch {min(lasts):.2f}%)" in first
+    table = [line for line in first.splitlines() if line.startswith("| ")]
+    assert len(table) == 7 and all(line.count("|") - 1 <= 6 for line in table)
+    for n in NOTEBOOKS:
+        runs = [load_results(p) for p in sorted((results_path(n).parent / "seeds").glob(f"S7_Model_{n}_seed*.json"))
+                if load_results(p)["seed"] <= 5]
+        last3 = [a for r in runs for a in r["history"]["test_acc"][-3:]]
+        row = next(line for line in table if line.startswith(f"| {n} |"))
+        assert f"| {summarize(load_results(results_path(n)))['params']:,} | {sum(last3) / len(last3):.2f} |" in row, row
+    order = ["## More", START.format("steps"), START.format("gains"), START.format("fit"), START.format("takeaway"),
              START.format("seeds"), START.format("comparison"), START.format("robustness"),
-             "## Change a step", "## For maintainers", "pip install -r requirements.txt -r requirements-dev.txt\npython -m pytest -q"]
+             "### Change a step", "### For maintainers", "pip install -r requirements.txt -r requirements-dev.txt\npython -m pytest -q"]
     places = [text.index(marker) for marker in order]
     assert places == sorted(places), [m for m, p in zip(order, places)]
-    assert text.count(START.format("comparison")) == 1
-    table = text.split(START.format("comparison"))[1].split(END.format("comparison"))[0]
-    assert len([line for line in table.splitlines() if line.startswith("| ") and "---" not in line]) - 1 <= 8
-    assert "RESULTS.md" in text and "TUNING.md" in text
+    assert text.count(START.format("comparison")) == 1 and START.format("ablation") not in text
+    for linked in ("RESULTS.md", "TUNING.md", "TEACHING.md", "LICENSE"):
+        assert f"]({linked})" in first, linked
 
 
 def test_notebook_6_says_where_its_run_and_the_gpu_run_stand_among_its_seeds():

@@ -181,3 +181,19 @@ def test_each_analysis_reads_the_fit_on_both_axes_as_the_fit_table_does(n):
         assert label in fit and (other is None or other not in fit), (n, label, fit)
     if over == "over-fitting":
         assert "some over-fitting" not in fit, fit
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_a_learner_can_finish_the_prose_before_try_it(n):
+    """At most about 1,200 words of prose before Try it, counting what a learner sees unopened: folded
+    <details> blocks and pictures left out."""
+    import re
+    words = 0
+    for cell in notebook(n).cells:
+        if cell.cell_type != "markdown":
+            continue
+        if "try-it" in cell.metadata.get("tags", []):
+            break
+        text = re.sub(r"<details>.*?</details>", "", cell.source, flags=re.S)
+        words += len(re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text).split())
+    assert words <= 1250, (n, words)

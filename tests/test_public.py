@@ -10,7 +10,8 @@ from s7.records import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT / "results" / "public"
-SOLUTIONS = json.loads((PUBLIC / "published.json").read_text())["solutions"]
+ALL_SOLUTIONS = json.loads((PUBLIC / "published.json").read_text())["solutions"]
+SOLUTIONS = [p for p in ALL_SOLUTIONS if p["source"].get("repository")]     # a source naming no repository: not listed
 RERUNS = {p["rerun"]: p for p in SOLUTIONS if p.get("rerun")}
 
 
@@ -50,6 +51,9 @@ def test_public_figures_come_from_the_data_file_with_their_sources():
         if "log" in p:      # the figures shown are the log's own last epochs, read at a named commit
             assert p["log"]["test_acc"][-len(p["shown"]):] == p["shown"] and len(p["source"]["commit"]) == 40
             assert all(len(v) == 15 for v in p["log"].values() if v is not None)
+    for p in ALL_SOLUTIONS:
+        if p not in SOLUTIONS:
+            assert f"| public: {p['recipe']} |" not in results_md, p["params"]
 
 
 @pytest.mark.parametrize("name", sorted(RERUNS))

@@ -91,7 +91,8 @@ def test_every_tuning_run_is_in_one_rounds_table_and_the_log_is_gone():
     assert counted == len(list(TUNING.glob("*.json")))             # each file belongs to exactly one round
     for r in range(1, last + 1):
         assert TUNING_MD.count(f"<!-- generated:round{r} start -->") == (0 if r == 6 else 1)
-    assert "generated:tuning start" not in TUNING_MD and len(TUNING_MD) < 40_000
+    # short enough to read: one table per round, not a log of every run (its opening summary and contents included)
+    assert "generated:tuning start" not in TUNING_MD and len(TUNING_MD) < 42_000
 
 
 def test_size_sweep_is_the_final_recipe_with_narrower_widths():

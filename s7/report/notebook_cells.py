@@ -69,13 +69,13 @@ def fit_lines(record: dict) -> list[str]:
     on = [name for name, used in (("dropout", dropout), ("augmentation", record["augment"])) if used]
     why = ("while the weights still change" + (f", with {' and '.join(on)} on" if on else "")
            + (", and for the trained weights, not their average" if averaged else ""))
-    return [f"- The fit: the weights this run keeps{' (the weight average)' if averaged else ''}, scored like the "
-            f"{s['split']} set (eval mode) on the 60,000 training images without augmentation, get "
+    return [f"- The fit: the kept weights{' (the weight average)' if averaged else ''}, scored like the "
+            f"{s['split']} set on the 60,000 clean training images, get "
             f"**{record['clean_train_acc']:.2f}%** right (loss {record['clean_train_loss']:.4f}), against "
             f"**{h[s['split'] + '_acc'][-1]:.2f}%** on the {s['split']} set at the last epoch: a gap of "
             f"{record['clean_train_acc'] - h[s['split'] + '_acc'][-1]:.2f} points, "
-            f"{fit_reading(record['clean_train_acc'], h[s['split'] + '_acc'][-1])} (notebook 1's reading). The "
-            f"running train accuracy of the last epoch, {h['train_acc'][-1]:.2f}%, was measured during the epoch, {why}."]
+            f"{fit_reading(record['clean_train_acc'], h[s['split'] + '_acc'][-1])}. The "
+            f"running train accuracy of the last epoch, {h['train_acc'][-1]:.2f}%, was measured {why}."]
 
 
 def seed_study_lines(record: dict) -> list[str]:

@@ -21,7 +21,8 @@ from .notebook_cells import update_notebooks
 from .performance import performance_section
 from .plots import DIFFERENCE_PLOTS, plot_ablation, plot_accuracy, plot_differences, plot_fit_map, plot_frontier
 from .public_tables import comparison_table, fidelity_table, original_code_lines, public_table, test_side_table
-from .steps import fit_table, gains, robustness_table, seed_table, steps_table
+from .steps import compact_table, fit_table, gains, headline, robustness_table, seed_table, steps_table
+from .teaching import times_table
 from .tuning_md import tuning_blocks
 
 
@@ -32,6 +33,9 @@ TUNING_MD = ROOT / "TUNING.md"
 
 
 RESULTS_MD = ROOT / "RESULTS.md"
+
+
+TEACHING_MD = ROOT / "TEACHING.md"
 
 
 START, END = "<!-- generated:{} start -->", "<!-- generated:{} end -->"
@@ -46,7 +50,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 
 def readme_blocks(repo: str | None = None) -> dict:
-    return {"steps": steps_table(), "gains": gains(), "fit": fit_table(), "ablation": ablation_table(),
+    return {"headline": headline(), "compact": compact_table(), "steps": steps_table(), "gains": gains(), "fit": fit_table(),
             "takeaway": takeaway_line(), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
             "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo)}
 
@@ -72,12 +76,13 @@ def regenerate(with_robustness: bool = True) -> None:
     plot_frontier()
     plot_fit_map()
     repo = github_repo(git_remote())
-    for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks())):
+    for path, blocks in ((README, readme_blocks(repo)), (RESULTS_MD, results_blocks()), (TUNING_MD, tuning_blocks()),
+                         (TEACHING_MD, {"times": times_table()})):
         text = path.read_text()
         for name, body in blocks.items():
             text = replace_block(text, name, body)
         path.write_text(fill_colab_links(text, repo) if repo else text)
     update_notebooks(repo)
-    print(f"updated {README.name}, {RESULTS_MD.name}, {TUNING_MD.name}, the plots in results/, the notebooks' Results cells"
+    print(f"updated {README.name}, {RESULTS_MD.name}, {TUNING_MD.name}, {TEACHING_MD.name}, the plots in results/, the notebooks' Results cells"
           + (f", the Colab links ({repo})" if repo else "") + (f" and {ROBUSTNESS.relative_to(ROOT)}" if with_robustness else ""))
 

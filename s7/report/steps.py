@@ -9,7 +9,8 @@ import utils
 from .. import epoch_times
 from ..notebooks import NOTEBOOKS, step_title
 from ..record_sets import clean_training, fit_gaps, load_notebook, seed_means, study_records
-from ..records import mean, meets_target, pct, pooled_last, summarize, trained_weights
+from ..record_sets import seed_records as seed_records_of
+from ..records import TARGET, mean, meets_target, pct, pooled_last, summarize, trained_weights
 from ..robustness import ROBUSTNESS
 from ..verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
 from .differences import clean_difference, fit_difference, step_difference
@@ -51,6 +52,33 @@ def time_note(times: dict) -> str:
             f"(`python -m scripts.epoch_times --publish`, `results/epoch_times.json`). Step 4 without its dropout: "
             f"{steps[epoch_times.NO_DROPOUT]['median_s']:.1f} s, so dropout costs "
             f"{steps['4']['median_s'] - steps[epoch_times.NO_DROPOUT]['median_s']:.1f} s an epoch on this CPU.")
+
+
+def headline() -> str:
+    """README's first claim, from step 6's seed study (every seed of it)."""
+    seeds = seed_records_of(max(NOTEBOOKS))
+    if not seeds:
+        return "*Step 6 has no seed study yet: `python -m scripts.run --notebook 6 --seeds 1 2 3 4 5 --publish`.*"
+    lasts = pooled_last(seeds)
+    return (f"**The result:** step 6's CNN, {seeds[0]['params']:,} parameters, meets the target at "
+            f"**{sum(map(meets_target, seeds))} of {len(seeds)} seeds** (mean of the last 3 epochs over all seeds "
+            f"{mean(lasts):.2f}%, lowest single epoch {min(lasts):.2f}%). **The target:** {TARGET}.")
+
+
+def compact_table() -> str:
+    """README's steps at a glance: six columns."""
+    times = epoch_times.load()
+    rows = ["| Step | What changed | Params | Mean of last 3 test %, seeds 1-5 | Seeds meeting the target | s/epoch |",
+            "|---|---|---:|---:|:---:|---:|"]
+    for notebook in NOTEBOOKS:
+        record, seeds = load_notebook(notebook), study_records(notebook)
+        if record is None or not seeds:
+            rows.append(f"| {notebook} | {step_title(notebook)} | not run yet | | | |")
+            continue
+        seconds = f"{epoch_times.seconds_per_epoch(times, notebook):.1f}" if times else "—"
+        rows.append(f"| {notebook} | {step_title(notebook)} | {record['params']:,} | {mean(pooled_last(seeds)):.2f} | "
+                    f"{sum(map(meets_target, seeds))} of {len(seeds)} | {seconds} |")
+    return "\n".join(rows)
 
 
 def gain_line(notebook: int) -> str | None:

@@ -12,7 +12,6 @@ from ..places import ROOT
 from ..records import load_results
 from ..places import STUDY_SEEDS, seed_path
 from ..try_it import QUESTIONS, answer_paths, command
-from ..runner import apply_settings
 from ..verdict import difference_words, paired_difference, points, seed_mean, study_means
 
 START, END = "<!-- generated:try_it_{} start -->", "<!-- generated:try_it_{} end -->"
@@ -53,17 +52,27 @@ def try_it_cell(nb):
     return next((c for c in nb.cells if "try-it" in c.metadata.get("tags", [])), None)
 
 
+def question_epochs(notebook: int, settings: list[str]) -> int:
+    """The epochs a question's runs train: its EPOCHS setting, else the notebook's."""
+    given = [int(value) for name, _, value in (s.partition("=") for s in settings) if name.strip() == "EPOCHS"]
+    return given[-1] if given else notebook_parameters(notebook)["EPOCHS"]
+
+
+def question_minutes(notebook: int, settings: list[str], times: dict) -> float:
+    """Training minutes of a question's five-seed command at the step's measured epoch time."""
+    epochs = question_epochs(notebook, settings)
+    return epoch_times.run_minutes(times, notebook, epochs=epochs, seeds=len(STUDY_SEEDS))
+
+
 def cost(notebook: int, settings: list[str]) -> str:
     """What a question's five-seed command costs in training time on the machine the back-to-back timing
     measured, at the step's measured epoch time and the question's number of epochs."""
     times = epoch_times.load()
     if not times:
         return "not measured yet (`python -m scripts.epoch_times --publish`)"
-    epochs = apply_settings(notebook, settings).get("EPOCHS", notebook_parameters(notebook)["EPOCHS"])
-    seconds = epoch_times.seconds_per_epoch(times, notebook)
-    minutes = epoch_times.run_minutes(times, notebook, epochs=epochs, seeds=len(STUDY_SEEDS))
-    return (f"about {minutes:.0f} minutes of training on {epoch_times.machine(times)} "
-            f"({len(STUDY_SEEDS)} runs x {epochs} epochs x {seconds:.1f} s)")
+    epochs = question_epochs(notebook, settings)
+    return (f"about {question_minutes(notebook, settings, times):.0f} minutes of training on {epoch_times.machine(times)} "
+            f"({len(STUDY_SEEDS)} runs x {epochs} epochs x {epoch_times.seconds_per_epoch(times, notebook):.1f} s)")
 
 
 def fill_try_it(nb, notebook: int) -> None:
