@@ -31,7 +31,7 @@ import models
 from models import conv
 
 from .notebooks import notebook_parameters
-from .places import ABLATION, RESULTS_DIR, study_path
+from .places import ABLATION, RESULTS_DIR, seed_path, study_path
 from .recipe import Recipe, notebook_recipe, save_as
 
 OUT = RESULTS_DIR / ABLATION
@@ -96,7 +96,7 @@ def step6_rows() -> list[dict]:
     peak, anneal = schedule["max_lr"], ANNEAL[schedule.get("anneal_strategy", "cos")]
     decay = sci(step6["OPTIMIZER"]["weight_decay"])
     return [
-        dict(name="step5", label="step 5", model="Model5", trained=False, files="seeds/S7_Model_5_seed{seed}.json",
+        dict(name="step5", label="step 5", model="Model5", trained=False, study=5,
              change=f"step 5 (Model5: constant rate {step5['OPTIMIZER']['lr']}, dropout, batch {step5['BATCH_SIZE']})"),
         dict(name="onecycle", label="+ OneCycle", change=f"+ OneCycle (peak {peak}, {anneal})", model="Model5",
              trained=True, recipe=onecycle),
@@ -106,9 +106,9 @@ def step6_rows() -> list[dict]:
         dict(name="batch64", label=f"+ batch {r6['batch_size']}", change=f"+ batch {r6['batch_size']}", model="Model5",
              trained=True, recipe=batch64),
         dict(name="wider", label="+ wider", change=f"+ wider fifth and sixth convolutions ({wider}): Model6's trained weights",
-             model="Model6", trained=False, files="seeds/S7_Model_6_seed{seed}.json", raw=True),
+             model="Model6", trained=False, study=6, raw=True),
         dict(name="average", label="+ average", change="+ the weight average (= Model6)", model="Model6", trained=False,
-             files="seeds/S7_Model_6_seed{seed}.json"),
+             study=6),
     ]
 
 
@@ -122,7 +122,7 @@ def step6_without_rows() -> list[dict]:
     dropout5 = default(models.Model5, "dropout")
     return [
         dict(name="model6", label="Model6", change="Model6 (step 6's recipe, every change in)", model="Model6",
-             trained=False, files="seeds/S7_Model_6_seed{seed}.json"),
+             trained=False, study=6),
         dict(name="without_onecycle", label="− OneCycle", change=f"− OneCycle: a constant rate {rate}", model="Model6",
              trained=True, recipe=dict(r6, lr_schedule=None, optimizer=dict(r6["optimizer"], lr=rate))),
         dict(name="without_nesterov_wd", label="− Nesterov, decay",
@@ -137,7 +137,7 @@ def step6_without_rows() -> list[dict]:
              + " in the last two convolutions)", model="Model6", trained=True,
              recipe=dict(r6, model_kwargs={"widths": list(widths5)})),
         dict(name="without_average", label="− average", change="− the weight average: Model6's trained weights",
-             model="Model6", trained=False, files="seeds/S7_Model_6_seed{seed}.json", raw=True),
+             model="Model6", trained=False, study=6, raw=True),
     ]
 
 
@@ -149,7 +149,7 @@ def step4_rows() -> list[dict]:
     dropout4 = default(models.Model4, "dropout")
     return [
         dict(name="step3", label="step 3", change="step 3 (Model3: a 6x6 convolution as classifier)", model="Model3",
-             trained=False, files="seeds/S7_Model_3_seed{seed}.json"),
+             trained=False, study=3),
         dict(name="step4_gap", label="+ GAP head", change="+ global average pooling and a 1x1 head in place of the 6x6 "
              "classifier", model="GapHead", trained=True, recipe=r3),
         dict(name="step4_wider", label="+ wider", change="+ wider: " + ", ".join(map(str, wide)) + " channels",
@@ -157,7 +157,7 @@ def step4_rows() -> list[dict]:
         dict(name="step4_transition", label="+ 1x1 transition", change=f"+ a 1x1 transition to {widths4[2]} channels "
              "after the pool", model="Model4", trained=True, recipe=dict(r3, model_kwargs={"dropout": 0.0})),
         dict(name="step4", label="+ dropout (= Model4)", change=f"+ dropout {dropout4} after every block (= Model4)",
-             model="Model4", trained=False, files="seeds/S7_Model_4_seed{seed}.json"),
+             model="Model4", trained=False, study=4),
     ]
 
 
@@ -166,10 +166,10 @@ def default(model_cls, name: str):
 
 
 def row_path(row: dict, seed: int, results=RESULTS_DIR) -> Path:
-    """Where a row's run at a seed is: its own file under ablation/, or a seed study's."""
+    """Where a row's run at a seed is: its own file under ablation/, or that seed of its step's seed study."""
     if row["trained"]:
         return study_path(row["name"], seed, Path(results) / ABLATION)
-    return Path(results) / row["files"].format(seed=seed)
+    return seed_path(row["study"], seed, results)
 
 
 def train_seed(row: dict, seed: int, root=None, out=OUT, quick: bool = False) -> dict:

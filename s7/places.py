@@ -30,6 +30,16 @@ def seed_path(notebook: int, seed: int, out_dir=RESULTS_DIR) -> Path:
     return Path(out_dir) / SEEDS_DIR / f"S7_Model_{notebook}_seed{seed}.json"
 
 
+def seed_paths(notebook: int, out_dir=RESULTS_DIR) -> list[Path]:
+    """Every seed of a notebook's seed study that is there."""
+    return sorted((Path(out_dir) / SEEDS_DIR).glob(f"S7_Model_{notebook}_seed*.json"))
+
+
+def study_paths(name: str, folder) -> list[Path]:
+    """Every seed of a study's run named `name` that is there."""
+    return sorted(Path(folder).glob(f"{name}_seed*.json"))
+
+
 def study_path(name: str, seed: int, folder) -> Path:
     """One seed of a study's run named `name` (a ladder's row, a public recipe, a question's answer)."""
     return Path(folder) / f"{name}_seed{seed}.json"

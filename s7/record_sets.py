@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from . import ladders
-from .places import ORIGINAL, PUBLIC, RESULTS_DIR, SIZES, STUDY_SEEDS, TUNING, results_path
+from .places import ORIGINAL, PUBLIC, RESULTS_DIR, SIZES, STUDY_SEEDS, TUNING, results_path, study_paths
 from .records import load_results, trained_weights
 from .rounds import ROUNDS
 from .verdict import published_seeds, study_means
@@ -121,11 +121,11 @@ def public_solutions() -> list[dict]:
 
 def public_reruns(name: str) -> list[dict]:
     """A public recipe's seeded test-set runs here (search/public.py -> results/public/<name>_seed<S>.json)."""
-    files = (RESULTS_DIR / PUBLIC).glob(f"{name}_seed*.json")
+    files = study_paths(name, RESULTS_DIR / PUBLIC)
     return sorted((load_results(f) for f in files), key=lambda r: r["seed"])
 
 
 def original_runs(name: str) -> list[dict]:
     """A public solution's own code run here (search/author_code.py -> results/public/original/)."""
-    files = (RESULTS_DIR / ORIGINAL).glob(f"{name}_seed*.json")
+    files = study_paths(name, RESULTS_DIR / ORIGINAL)
     return sorted((load_results(f) for f in files), key=lambda r: r["seed"])

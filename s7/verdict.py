@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .places import RESULTS_DIR, SEEDS_DIR, results_path
+from .places import results_path, seed_paths
 from .records import load_results, mean, same_recipe
 
 # Student's t, two-sided 95% (the 0.975 quantile), by degrees of freedom, to 3 decimals as tables print it
@@ -118,7 +118,7 @@ def difference_words(d: Difference) -> str:
 
 def published_seeds(notebook: int) -> list[dict]:
     """Every run of a notebook's published seed study (results/seeds/), in seed order."""
-    files = (RESULTS_DIR / SEEDS_DIR).glob(f"S7_Model_{notebook}_seed*.json")
+    files = seed_paths(notebook)
     return sorted(map(load_results, files), key=lambda r: r["seed"])
 
 

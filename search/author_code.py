@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from s7.data_checks import MNISTDataError, ensure_mnist
-from s7.places import ORIGINAL, RESULTS_DIR, RUNS
+from s7.places import ORIGINAL, RESULTS_DIR, RUNS, study_path
 from s7.records import cpu_name
 
 OUT = RESULTS_DIR / ORIGINAL
@@ -157,7 +157,7 @@ def main(argv=None) -> int:
         root = ensure_mnist(args.data_root, download=False).resolve()
         out.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
-            path = out / f"{args.solution}_seed{seed}.json"
+            path = study_path(args.solution, seed, out)
             if path.exists():
                 print(f"{args.solution} seed {seed}: kept {path} (delete the file to re-run)")
                 continue
