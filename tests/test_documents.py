@@ -80,3 +80,24 @@ def test_notebook_6_says_where_its_run_and_the_gpu_run_stand_among_its_seeds():
     lines = final_run_lines(other)
     assert lines == [f"- This run's mean of its last 3 epochs, 99.10%, lies below every one of the published recipe's "
                      f"{len(means)} seed means ({min(means.values()):.2f}-{max(means.values()):.2f}%)."]
+
+
+def test_the_teaching_guide_states_times_from_the_measurement():
+    """TEACHING.md's times, recomputed from results/epoch_times.json: a 15-epoch run, and the two Try it
+    questions at five seeds (notebook 1's first trains 5 epochs, notebook 6's first 10)."""
+    import json
+
+    import pytest
+    path = results_path(1).parent / "epoch_times.json"
+    text = TEACHING_MD.read_text()
+    if not path.exists():
+        assert "Not measured yet" in text
+        pytest.skip("no back-to-back timing yet")
+    times = json.loads(path.read_text())
+    epochs = {1: (5, 15), 6: (10, 15)}
+    for n in NOTEBOOKS:
+        s = times["steps"][str(n)]["median_s"]
+        questions = sum(5 * e * s / 60 for e in epochs.get(n, (15, 15)))
+        row = next(line for line in text.splitlines() if line.startswith(f"| {n} |"))
+        assert row.endswith(f"| {15 * s / 60:.1f} min | about {questions:.0f} min |"), row
+    assert f"{times['cpu']}, {times['threads']} threads" in text

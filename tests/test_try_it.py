@@ -123,3 +123,18 @@ def test_no_two_questions_share_runs_and_none_is_answered_by_a_table():
             assert row is None and all(p.parent.name == "try_it" for p in paths), key
             assert not seen & set(paths), key
             seen |= set(paths)
+
+
+@pytest.mark.parametrize("n", NOTEBOOKS)
+def test_each_question_says_what_its_command_costs(n):
+    """Five runs x the question's epochs x the step's epoch time from the back-to-back timing
+    (results/epoch_times.json), recomputed here, the machine named."""
+    path = ROOT / "results" / "epoch_times.json"
+    if not path.exists():
+        pytest.skip("no back-to-back timing yet: python -m scripts.epoch_times --publish")
+    times = json.loads(path.read_text())
+    seconds = times["steps"][str(n)]["median_s"]
+    for block, (key, settings, _) in zip(blocks(try_it(n)), QUESTIONS[n]):
+        epochs = next((int(s.split("=")[1]) for s in settings if s.startswith("EPOCHS=")), 15)
+        expected = f"about {5 * epochs * seconds / 60:.0f} minutes of training on {times['cpu']}, {times['threads']} threads"
+        assert expected in block and f"(5 runs x {epochs} epochs x {seconds:.1f} s)" in block, (key, expected)
