@@ -26,7 +26,7 @@ QUESTIONS = {
     5: [("rotate15", ["AUGMENT.degrees=15"], None),
         ("shift_only", ["AUGMENT.degrees=0"], None)],
     6: [("epochs10", ["EPOCHS=10"], None),
-        ("peak0.2", ["LR_SCHEDULE.max_lr=0.2"], None)],
+        ("batch128", ["BATCH_SIZE=128"], ("step6_without", "without_batch64"))],
 }
 
 

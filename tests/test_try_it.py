@@ -113,16 +113,26 @@ def test_each_answer_ran_exactly_the_questions_change(n):
                 assert {k: record.get(k) for k in untouched} == {k: published.get(k) for k in untouched}, key
 
 
-def test_no_two_questions_share_runs_and_none_is_answered_by_a_table():
-    """Each question is answered by runs of its own (results/try_it/), made for it alone: no seed study or
-    one-at-a-time row, which a notebook prints above its questions, and no other question's files."""
+def test_no_two_questions_share_runs_and_none_is_answered_above_it():
+    """Each question's runs are its own: no other question's files, and no seed study (a notebook prints
+    its step against the step before above its questions). A one-at-a-time row may answer one only where
+    the notebook's Results cell keeps that table folded, so a learner predicts before opening it."""
     seen = set()
     for n in NOTEBOOKS:
+        results = next(c.source for c in nbformat.read(notebook_path(n), as_version=4).cells
+                       if "results" in c.metadata.get("tags", []))
         for key, settings, row in QUESTIONS[n]:
             paths = answer_paths(n, settings, row)
-            assert row is None and all(p.parent.name == "try_it" for p in paths), key
             assert not seen & set(paths), key
             seen |= set(paths)
+            if row is None:
+                assert all(p.parent.name == "try_it" for p in paths), key
+                continue
+            assert row[0] != "seeds", f"{key}: a seed study's verdict is printed above the question"
+            change = next(r for r in ladders.rows(row[0]) if r["name"] == row[1])["change"]
+            shown = [block for block in results.split("<details>")[1:] if change in block]
+            assert shown and all("</details>" in block.split(change)[1] for block in shown), key
+            assert change not in results.split("<details>")[0], key
 
 
 @pytest.mark.parametrize("n", NOTEBOOKS)
