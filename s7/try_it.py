@@ -25,7 +25,7 @@ QUESTIONS = {
         ("dropout0.1", ["DROPOUT=0.1"], None)],
     5: [("rotate15", ["AUGMENT.degrees=15"], None),
         ("shift_only", ["AUGMENT.degrees=0"], None)],
-    6: [("epochs10", ["EPOCHS=10"], None),
+    6: [("plain_momentum", ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"], ("step6_without", "without_nesterov_wd")),
         ("batch128", ["BATCH_SIZE=128"], ("step6_without", "without_batch64"))],
 }
 

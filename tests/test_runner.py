@@ -318,3 +318,14 @@ def test_a_refused_setting_stops_the_runner_before_any_training(monkeypatch, tmp
         err = capsys.readouterr().err
         assert err.startswith(f"error: --set {setting}: ") and len(err.strip().splitlines()) == 1, err
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_notebook_5_runs_without_augmentation(real_root, tmp_path):
+    """AUGMENT = None in the notebook whose cells show the augmentation (utils.torchvision_augment and
+    utils.show_augmented): every cell runs, and the transform's cell says in one line that there is none."""
+    result = run_command("--notebook", "5", "--set", "AUGMENT=None", "--seeds", "1", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert utils.NO_AUGMENTATION in result.stderr                 # the notebook's output, echoed
+    record = load_results(next(tmp_path.rglob("S7_Model_5_*.json")))
+    assert record["augment"] is None and record["changes"] == {"AUGMENT": None}
