@@ -7,7 +7,8 @@ their mean and its 95% interval, mean ± t·sd/√n with t for n - 1 degrees of 
 change bought. When the whole interval lies above zero the change is a clear gain, below zero a clear
 loss; when it holds zero, the change is within the seed noise, and the interval's width says how large
 a change the seeds could have resolved. The interval is judged as computed, never as rounded for print:
-an end at -0.0006 excludes zero, and the words then say the margin ("a clear loss, by 0.0006"). Of twenty changes that do nothing, about
+an end at -0.0006 excludes zero; a figure that two decimals would show as 0.00 prints to its first
+non-zero decimal (-0.001), and the words then say the margin ("a clear loss, by 0.001"). Of twenty changes that do nothing, about
 one still gets an interval that excludes zero, by luck alone.
 """
 from __future__ import annotations

@@ -8,7 +8,8 @@ A notebook's sources:
   percentages (pct_start 0.2 is "20%");
 - results: its Results cell (the tables it shows: the seed study, the gain line, step 6's table);
 - seeds: its seed study (seeds meeting the target as "k of N", the mean and the worst of the last 3);
-- previous: the step before's results file and config (a Target says what it changes from).
+- previous: the step before's results file and config (a Target says what it changes from);
+- times: the back-to-back timing of every step's epoch (results/epoch_times.json), with dropout's cost.
 Whole numbers up to 16 (epochs, steps, seeds, kernel sizes) are not checked, except as the k and
 N of "k of N", which must be a count its Results cell or seed study states.
 """
@@ -95,6 +96,13 @@ def sources(n: int) -> dict[str, dict]:
         "seeds": dict(strings=numbers_in(seed_text(n)), values=[], text=seed_text(n)),
         "constants": dict(strings=set(CONSTANTS), values=[]),
     }
+    times = ROOT / "results" / "epoch_times.json"
+    if times.exists():           # the back-to-back timing: each step's epoch, and what dropout costs step 4
+        import json
+        steps = json.loads(times.read_text())["steps"]
+        medians = {name: step["median_s"] for name, step in steps.items()}
+        found["times"] = dict(strings=set(), values=list(medians.values())
+                              + [medians["4"] - medians["4 without dropout"]])
     if n > 1:
         previous = load_results(utils.results_path(n - 1))
         found["previous"] = dict(strings=set(), values=[previous["params"], previous["macs"]] + config_values(n - 1))

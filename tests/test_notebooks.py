@@ -46,7 +46,7 @@ def test_notebook_shows_its_training_loop(n):
     """The learner sees the run: the model, loaders and optimizer built from the config cell, the
     epoch loop over utils.train and utils.test, then the save."""
     code = "\n".join(c.source for c in notebook(n).cells if c.cell_type == "code")
-    for line in (f"MODEL = Model{n}", "model = MODEL().to(device)", "loaders = utils.get_loaders(", "torch.optim.SGD(model.parameters(), **OPTIMIZER)",
+    for line in (f"MODEL = Model{n}", "model = MODEL(dropout=DROPOUT).to(device)" if n == 4 else "model = MODEL().to(device)", "loaders = utils.get_loaders(", "torch.optim.SGD(model.parameters(), **OPTIMIZER)",
                  "for epoch in range(1, EPOCHS + 1):", "utils.train(model, loaders.train, optimizer, device",
                  "utils.test(", "history.add(", "utils.save_run(OUT_DIR, NOTEBOOK"):
         assert line in code, line

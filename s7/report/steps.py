@@ -20,7 +20,7 @@ def steps_table() -> str:
     """One row per step; its s/epoch from the back-to-back timing (results/epoch_times.json), the machine
     named below the table, or a dash before that measurement."""
     times = epoch_times.load()
-    rows = ["| Step | Model | What changed | Params | MACs/img | Last 3 test % (seed 1) | 5 seeds: mean of last 3 | "
+    rows = ["| Step | Model | What changed | Params | Multiply-adds/img | Last 3 test % (seed 1) | 5 seeds: mean of last 3 | "
             "5 seeds: range of their means | Seeds meeting 99.40% | s/epoch |",
             "|---|---|---|---:|---:|---|---:|---|:---:|---:|"]
     for notebook in NOTEBOOKS:
@@ -61,7 +61,7 @@ def headline() -> str:
         return "*Step 6 has no seed study yet: `python -m scripts.run --notebook 6 --seeds 1 2 3 4 5 --publish`.*"
     lasts = pooled_last(seeds)
     return (f"**The result:** step 6's CNN, {seeds[0]['params']:,} parameters, meets the target at "
-            f"**{sum(map(meets_target, seeds))} of {len(seeds)} seeds** (mean of the last 3 epochs over all seeds "
+            f"**{sum(map(meets_target, seeds))} of {len(seeds)} seeds** (mean of the last 3 epochs over its {len(seeds)} seeds "
             f"{mean(lasts):.2f}%, lowest single epoch {min(lasts):.2f}%). **The target:** {TARGET}.")
 
 
