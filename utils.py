@@ -3,8 +3,9 @@ report -> the checks before training -> train and test (and step 6's weight aver
 saved run -> plots -> the errors.
 
 This is the file to read beside a notebook. What a learner need not read lives in the package s7/:
-the IDX file checks, the augmentation op, the CUDA graphs, results files, your own digit, and the
-studies and reports behind the tables. The names a notebook uses from there are imported here.
+the IDX file checks, the augmentation op, the CUDA graphs, results files, your own digit (a PNG, or
+drawn on a canvas), and the studies and reports behind the tables. The names a notebook uses from
+there are imported here.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from s7.augment import draw_affine, random_affine
+from s7.canvas import draw_digit  # noqa: F401  (notebook 6)
 from s7.data_checks import ensure_mnist
 from s7.digits import predict_digit, show_predictions  # noqa: F401  (notebook 6)
 from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401  (cuda_graph: every notebook's setup cell)
@@ -386,6 +388,8 @@ def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, gr
     classes (and the optimizer's arguments) from them, so it cannot say SGD where Adam trained."""
     if isinstance(optimizer, torch.optim.Optimizer):
         optimizer = optimizer_record(optimizer)
+    if recipe.get("model_kwargs"):            # like the optimizer's: only what differs from the class's defaults
+        recipe["model_kwargs"] = changed_arguments(type(model), recipe["model_kwargs"]) or None
     if scheduler is not None:
         recipe["lr_schedule"] = {"name": type(scheduler).__name__, **(recipe.get("lr_schedule") or {})}
     if optimizer is not None:
@@ -396,13 +400,17 @@ def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, gr
                      macs=count_macs(model), graph=graph, **recipe)
 
 
+def changed_arguments(cls, arguments: dict) -> dict:
+    """The arguments that differ from the defaults of cls's constructor."""
+    import inspect
+    defaults = inspect.signature(cls.__init__).parameters
+    return {k: v for k, v in arguments.items() if k not in defaults or defaults[k].default != v}
+
+
 def optimizer_record(optimizer: torch.optim.Optimizer) -> dict:
     """An optimizer as a record says it: its class and the arguments it was built with that differ
     from the class's defaults ({"name": "SGD", "lr": 0.01, "momentum": 0.9})."""
-    import inspect
-    defaults = inspect.signature(type(optimizer).__init__).parameters
-    args = {k: v for k, v in optimizer.defaults.items() if k not in defaults or defaults[k].default != v}
-    return {"name": type(optimizer).__name__, **args}
+    return {"name": type(optimizer).__name__, **changed_arguments(type(optimizer), optimizer.defaults)}
 
 
 def evaluate_weights(model_cls, path, root=None, device=None) -> float:

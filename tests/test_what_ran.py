@@ -62,3 +62,15 @@ def test_the_back_to_back_timing_times_every_step_and_dropout(fake_root, tmp_pat
     path = epoch_times.save(result, tmp_path / "epoch_times.json")
     assert epoch_times.load(path) == result
     assert epoch_times.run_minutes(result, 4, epochs=15, seeds=5) == pytest.approx(result["steps"]["4"]["median_s"] * 75 / 60)
+
+
+def test_the_record_names_model_arguments_only_where_they_differ_from_the_class(tmp_path):
+    """Notebook 4 passes DROPOUT to Model4: its own 0.05 leaves the record as the published one; 0.1 is said."""
+    from models import Model4
+    history = {"test_acc": [50.0]}
+    plain = utils.save_run(tmp_path, 4, Model4(dropout=0.05), history=history, device="cpu",
+                           model_kwargs={"dropout": 0.05})
+    assert "model_kwargs" not in plain
+    more = utils.save_run(tmp_path, 4, Model4(dropout=0.1), history=history, device="cpu",
+                          model_kwargs={"dropout": 0.1})
+    assert more["model_kwargs"] == {"dropout": 0.1}
