@@ -15,7 +15,8 @@ Two layers, and the arrows only point down:
         |
   what utils.py stands on, which imports nothing above it:
         places (where files live), records (results files), data_checks, pixels, augment, gpu,
-        pil_loader, digits, verdict (the series' one rule for "did it help?")
+        pil_loader, digits, verdict (the series' one rule for "did it help?"), and canvas (draw a
+        digit), which also takes the six networks' classes from models.py (which imports nothing of ours)
 
 tests/test_layout.py checks that the code imports this way.
 """

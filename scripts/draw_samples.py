@@ -2,7 +2,10 @@
 """Draw the sample digits in samples/ (pen strokes, not MNIST images).
 
 Each digit is a few strokes in a unit box, drawn with a round pen on a canvas of its own
-size and polarity, so that the preprocessing of s7/digits.py (load_digit) meets varied input.
+size and polarity, so that the preprocessing of s7/digits.py (load_digit) meets varied input:
+digit_0..9.png. Then the hard ones, hard_<what>_<digit>.png, drawn the way a learner draws on the
+notebook's canvas (280x280, dark on white) and chosen to separate the steps: off-centre, small, thick,
+thin, slanted, a 4 that could be a 9, a 7 with a long bar, a 1 with a base.
     python -m scripts.draw_samples
 """
 import math
@@ -42,12 +45,42 @@ STYLES = {
 }
 
 
+# the hard ones: name -> (digit drawn, strokes, pen width on the 280x280 canvas, where: (size, left, top)
+# in the unit box, slant: x moves right by slant * (how far above the middle)). Off-centre and small are
+# what the canvas's switch shows with centring off: each step reads the drawing as drawn.
+CANVAS = 280
+HARD = {
+    "hard_offcentre_3": (3, STROKES[3], 20, (1, -0.2, -0.2), 0),          # about 4 px up and left in 28x28
+    "hard_small_5": (5, STROKES[5], 14, (0.4, 0.3, 0.3), 0),              # 8 px tall in 28x28 (MNIST: 20)
+    "hard_thick_8": (8, STROKES[8], 52, (1, 0, 0), 0),                    # a pen a third of the digit's height
+    "hard_thin_2": (2, STROKES[2], 3, (1, 0, 0), 0),                      # a hairline pen
+    "hard_slanted_6": (6, STROKES[6], 18, (1, 0, 0), 0.55),               # leaning hard to the right
+    "hard_open_4": (4, [[(0.62, 0.11), (0.3, 0.38), (0.32, 0.46), (0.74, 0.46)],   # a 4 whose top almost closes:
+                        [(0.7, 0.1), (0.68, 0.9)]], 18, (1, 0, 0), 0),    # it could be a 9
+    "hard_barred_7": (7, [[(0.18, 0.26), (0.22, 0.14), (0.82, 0.14), (0.42, 0.9)],   # a hook and a long bar
+                          [(0.22, 0.5), (0.82, 0.5)]], 18, (1, 0, 0), 0),
+    "hard_based_1": (1, [[(0.32, 0.28), (0.52, 0.1), (0.52, 0.86)],       # a flag and a base
+                         [(0.28, 0.88), (0.78, 0.88)]], 18, (1, 0, 0), 0),
+}
+
+
 def draw(digit: int, rng: random.Random) -> Image.Image:
     w, h, pen, ink, paper = STYLES[digit]
+    return pen_strokes(STROKES[digit], w, h, pen, ink, paper, rng)
+
+
+def draw_hard(name: str, rng: random.Random) -> Image.Image:
+    _, strokes, pen, (size, left, top), slant = HARD[name]
+    placed = [[(left + size * (x + slant * (0.5 - y)), top + size * y) for x, y in stroke] for stroke in strokes]
+    return pen_strokes(placed, CANVAS, CANVAS, pen, 0, 255, rng)
+
+
+def pen_strokes(strokes, w: int, h: int, pen: int, ink: int, paper: int, rng: random.Random) -> Image.Image:
+    """Strokes in a unit box (12% margins) drawn with a round pen on a w x h canvas, slightly blurred."""
     img = Image.new("L", (w, h), paper)
     d = ImageDraw.Draw(img)
     margin = 0.12
-    for stroke in STROKES[digit]:
+    for stroke in strokes:
         pts = [((margin + (1 - 2 * margin) * x) * w + rng.uniform(-1, 1),
                 (margin + (1 - 2 * margin) * y) * h + rng.uniform(-1, 1)) for x, y in stroke]
         d.line(pts, fill=ink, width=pen, joint="curve")
@@ -61,7 +94,10 @@ def main():
     rng = random.Random(0)
     for digit in STROKES:
         draw(digit, rng).save(OUT / f"digit_{digit}.png")
-    print(f"wrote {len(STROKES)} images to {OUT}")
+    rng = random.Random(1)
+    for name in HARD:
+        draw_hard(name, rng).save(OUT / f"{name}.png")
+    print(f"wrote {len(STROKES) + len(HARD)} images to {OUT}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ from s7.places import ROOT
 
 # what utils.py stands on: these import nothing but each other (and outside libraries)
 BELOW_UTILS = {"s7", "s7.places", "s7.records", "s7.data_checks", "s7.pixels", "s7.augment", "s7.gpu",
-               "s7.pil_loader", "s7.digits", "s7.verdict"}
+               "s7.pil_loader", "s7.digits", "s7.verdict", "s7.canvas"}
+# and models.py, beside utils.py, which imports nothing of the project: the canvas reads the six steps'
+# weights in their classes
+NEEDS_MODELS = {"s7.canvas"}
 
 
 def module_name(path: Path) -> str:
@@ -50,8 +53,10 @@ def graph() -> dict[str, set[str]]:
 def test_what_utils_stands_on_imports_nothing_above_it():
     g = graph()
     assert BELOW_UTILS <= set(g), BELOW_UTILS - set(g)
+    assert g["models"] == set(), g["models"]
     for name in BELOW_UTILS:
-        assert g[name] <= BELOW_UTILS, (name, g[name] - BELOW_UTILS)
+        allowed = BELOW_UTILS | ({"models"} if name in NEEDS_MODELS else set())
+        assert g[name] <= allowed, (name, g[name] - allowed)
     assert g["utils"] <= BELOW_UTILS | {"models"}, g["utils"] - BELOW_UTILS
 
 
