@@ -74,6 +74,6 @@ def test_colab_cell_clones_into_a_folder_not_named_like_a_package(tmp_path, monk
     commands, error = run_colab_cell(tmp_path, monkeypatch, url)
     assert error is None
     assert commands[0] == ["git", "clone", "-q", url, "mnist-six-steps"]
-    assert commands[1][1:] == ["-m", "pip", "install", "-q", "torchsummary"]
+    assert commands[1][1:] == ["-m", "pip", "install", "-q", "torchsummary", "anywidget"]
     assert Path(os.getcwd()) == tmp_path / "mnist-six-steps"
     assert "mnist-six-steps" not in {p.name for p in ROOT.iterdir()}      # no folder of the repository

@@ -101,3 +101,20 @@ def test_the_teaching_guide_states_times_from_the_measurement():
         row = next(line for line in text.splitlines() if line.startswith(f"| {n} |"))
         assert row.endswith(f"| {15 * s / 60:.1f} min | about {questions:.0f} min |"), row
     assert f"{times['cpu']}, {times['threads']} threads" in text
+
+
+def test_the_sentence_under_the_samples_table_says_what_the_table_shows():
+    """README's and notebook 6's sentence on the samples, against the table's cells: the slanted 6 misread
+    centred by steps 1-3 only, the off-centre 3 read as 9 by steps 1-3 and as 3 by steps 4-6 with centring
+    off, the small 5 misread off-centre by four of the six, step 6 among them."""
+    text = README.read_text()
+    table = text.split(START.format("samples"))[1].split(END.format("samples"))[0]
+    rows = {line.split("|")[1].strip(" `"): [c.strip() for c in line.split("|")[3:-1]]
+            for line in table.splitlines() if line.startswith("| `")}
+    read = {name: [cell.strip("*").split()[0] for cell in cells] for name, cells in rows.items()}
+    assert [d != "6" for d in read["hard_slanted_6.png"][:6]] == [True] * 3 + [False] * 3
+    assert read["hard_offcentre_3.png"][6:] == ["9", "9", "9", "3", "3", "3"]
+    small = [d != "5" for d in read["hard_small_5.png"][6:]]
+    assert sum(small) == 4 and small[5]
+    assert all(d == name[6] for name, ds in read.items() if name.startswith("digit_") for d in ds[:6])
+    assert "steps 1-3 reading 9 and steps 4-6 reading 3" in text

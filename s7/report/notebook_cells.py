@@ -165,6 +165,24 @@ def fill_results_cell(nb, record: dict) -> None:
         cell.pop("attachments", None)
 
 
+def samples_block() -> str:
+    from ..canvas import samples_table
+    return samples_table()
+
+
+NOTEBOOK_BLOCKS = {"samples": samples_block}     # generated parts a notebook's hand-written cells may hold
+
+
+def fill_blocks(nb, blocks: dict) -> None:
+    """Each generated part between its markers in any markdown cell that holds them."""
+    for cell in nb.cells:
+        for name, make in blocks.items():
+            start, end = f"<!-- generated:{name} start -->", f"<!-- generated:{name} end -->"
+            if cell.cell_type == "markdown" and start in cell.source:
+                pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+                cell.source = pattern.sub(lambda _: f"{start}\n{make()}\n{end}", cell.source)
+
+
 def attach_pictures(nb) -> None:
     """A hand-written cell's pictures of results/ (notebook 1's reading guide: the fit map) made
     attachments, fresh from results/ (the Results cell makes its own)."""
@@ -186,6 +204,7 @@ def update_notebooks(repo: str | None = None) -> None:
         before = [(c.source, c.get("attachments")) for c in nb.cells]
         fill_results_cell(nb, record)
         fill_try_it(nb, notebook)
+        fill_blocks(nb, NOTEBOOK_BLOCKS)
         attach_pictures(nb)
         if repo:
             for cell in nb.cells:

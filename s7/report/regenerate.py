@@ -17,7 +17,7 @@ from ..record_sets import seed_records
 from ..robustness import ROBUSTNESS, evaluate_published
 from .colab import colab_note, fill_colab_links, git_remote, github_repo
 from .ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line, takeaway_line
-from .notebook_cells import update_notebooks
+from .notebook_cells import samples_block, update_notebooks
 from .performance import performance_section
 from .plots import DIFFERENCE_PLOTS, plot_ablation, plot_accuracy, plot_differences, plot_fit_map, plot_frontier
 from .public_tables import comparison_table, fidelity_table, original_code_lines, public_table, test_side_table
@@ -52,7 +52,8 @@ def replace_block(text: str, name: str, body: str) -> str:
 def readme_blocks(repo: str | None = None) -> dict:
     return {"headline": headline(), "compact": compact_table(), "steps": steps_table(), "gains": gains(), "fit": fit_table(),
             "takeaway": takeaway_line(), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
-            "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo)}
+            "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo),
+            "samples": samples_block()}
 
 
 def results_blocks() -> dict:
