@@ -24,7 +24,7 @@ def times_table() -> str:
                     f"about {questions:.0f} min |")
     lines = rows + ["", f"Measured on {epoch_times.machine(times)} (`results/epoch_times.json`): training time only, "
                         f"{len(STUDY_SEEDS)} runs a question; loading the data, the checks and each epoch's test add "
-                        f"a little to every run."]
+                        f"to every run (not measured here)."]
     gpu = RESULTS_DIR / "benchmark_cuda.json"
     if gpu.exists() and "full_training" in (b := json.loads(gpu.read_text())):
         lines.append(f"On a GPU only step 6 has been timed: one full run on an {b['device_name']} trained in "
