@@ -84,7 +84,7 @@ def test_notebook_6_says_where_its_run_and_the_gpu_run_stand_among_its_seeds():
 
 def test_the_teaching_guide_states_times_from_the_measurement():
     """TEACHING.md's times, recomputed from results/epoch_times.json: a 15-epoch run, and the two Try it
-    questions at five seeds (notebook 1's first trains 5 epochs, notebook 6's first 10)."""
+    questions at five seeds (notebook 1's first trains 5 epochs)."""
     import json
 
     import pytest
@@ -94,7 +94,7 @@ def test_the_teaching_guide_states_times_from_the_measurement():
         assert "Not measured yet" in text
         pytest.skip("no back-to-back timing yet")
     times = json.loads(path.read_text())
-    epochs = {1: (5, 15), 6: (10, 15)}
+    epochs = {1: (5, 15)}
     for n in NOTEBOOKS:
         s = times["steps"][str(n)]["median_s"]
         questions = sum(5 * e * s / 60 for e in epochs.get(n, (15, 15)))
