@@ -1,11 +1,10 @@
-"""What the six notebooks call, in the order a run uses it: seeding and device -> data -> the model
-report -> the checks before training -> train and test (and step 6's weight average) -> the fit and the
-saved run -> plots -> the errors.
+"""What the six notebooks call, in the order a notebook calls it: train() and test() first, then
+seeding and device -> data -> the model report and the pictures of the data -> the checks before
+training -> step 6's weight average -> the fit and the saved run -> plots -> the errors.
 
-This is the file to read beside a notebook. What a learner need not read lives in the package s7/:
-the IDX file checks, the augmentation op, the CUDA graphs, results files, your own digit (a PNG, or
-drawn on a canvas), and the studies and reports behind the tables. The names a notebook uses from
-there are imported here.
+This is the file to read beside a notebook. What a learner need not read lives in the package s7/
+(s7/core/: the IDX file checks, the data path, the augmentation op, the CUDA graphs, results files,
+your own digit). The few names a notebook uses from there are imported here, at the top.
 """
 from __future__ import annotations
 
@@ -13,26 +12,89 @@ import copy
 import math
 import os
 import random
-from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from s7.augment import draw_affine, random_affine
-from s7.canvas import draw_digit  # noqa: F401  (notebook 6)
-from s7.data_checks import ensure_mnist
-from s7.digits import predict_digit, show_predictions  # noqa: F401  (notebook 6)
-from s7.gpu import GraphedAugment, cuda_graph  # noqa: F401  (cuda_graph: every notebook's setup cell)
-from s7.pil_loader import NO_AUGMENTATION, torchvision_augment  # noqa: F401  (torchvision_augment: notebook 5)
-from s7.pixels import normalise
-from s7.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
-from s7.records import TARGET_ACC, History, load_model, meets_target, summarize, target_line, write_run  # noqa: F401  (History, target_line: every notebook; meets_target, summarize: notebook 6)
-from s7.verdict import is_published_run, where_it_stands  # noqa: F401  (where_it_stands: every notebook; is_published_run: notebook 6)
+from s7.core.augment import random_affine
+from s7.core.loaders import EVAL_BATCH, QUICK_EVAL, QUICK_TRAIN, Loaders, TensorLoader, load_mnist_tensors
+from s7.core.mistakes import misclassified, predictions, confusion_matrix
+from s7.core.model_size import count_macs, count_params, format_rf_table, receptive_field_table
+from s7.core.pictures import image_grid
+from s7.core.pil_loader import NO_AUGMENTATION
+from s7.core.records import load_model, optimizer_record, changed_arguments, write_run
+from s7.core.schedules import check_per_batch
+from s7.core.target import TARGET_ACC
 
-QUICK_TRAIN, QUICK_EVAL = 5000, 1000                        # smoke mode: this many images
-EVAL_BATCH = 2000                                           # images per evaluation batch (no gradients: large)
+# names the notebooks call from s7, so that a notebook needs `import utils` alone
+from s7.core.canvas import draw_digit  # noqa: F401, E402  (notebook 6)
+from s7.core.digits import show_predictions  # noqa: F401  (notebook 6)
+from s7.core.gpu import cuda_graph  # noqa: F401  (every notebook's setup cell)
+from s7.core.history import History  # noqa: F401  (every notebook)
+from s7.core.pil_loader import torchvision_augment  # noqa: F401  (notebook 5)
+from s7.core.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
+from s7.core.standing import is_published_run, where_it_stands  # noqa: F401  (every notebook; notebook 6)
+from s7.core.target import meets_target, summarize, target_line  # noqa: F401  (every notebook; notebook 6)
+
+
+# ----------------------------------------------------------------------------
+# Training and testing
+# ----------------------------------------------------------------------------
+
+def train(model, loader, optimizer, device, scheduler=None, average=None, graph=None, desc: str = "train"):
+    """One epoch of training. Returns (mean loss, accuracy in %) over its batches.
+
+    Per batch: zero the gradients, forward, loss, backward, optimizer step; then the weight
+    average's update (`average`, step 6) and the scheduler's step (`scheduler`: one that steps per
+    batch, such as OneCycleLR; step a per-epoch one in the epoch loop). `graph` (utils.cuda_graph(device),
+    None on a CPU): on CUDA, train() hands each batch to it, and it replays these same lines captured
+    once as a CUDA graph (s7/core/gpu.py). Loss and accuracy add up on the device; the bar reads them
+    (one host sync) every 20 batches.
+    """
+    check_per_batch(scheduler)
+    model.train()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
+    for i, (x, y) in enumerate(bar):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if graph is not None:
+            out, loss = graph.step(x, y, model, optimizer, average)    # CUDA: the lines below, replayed
+        else:
+            optimizer.zero_grad(set_to_none=True)
+            out = model(x)                         # log-probabilities (the models end in log_softmax)
+            # cross_entropy applies log_softmax again, which leaves log-probabilities as they are (their
+            # exponentials already sum to 1): this is nll_loss, the loss the course uses
+            loss = F.cross_entropy(out, y)
+            loss.backward()
+            optimizer.step()
+            if average is not None:
+                average.update(model)
+        if scheduler is not None:
+            scheduler.step()
+        loss_sum += loss.detach() * len(y)
+        correct += (out.argmax(1) == y).sum()
+        seen += len(y)
+        if (i + 1) % 20 == 0:
+            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}", acc=f"{100.0 * correct.item() / seen:.2f}%")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+@torch.inference_mode()
+def test(model, loader, device):
+    """Evaluate. Returns (mean loss, accuracy in %)."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        out = model(x)
+        loss_sum += F.cross_entropy(out, y, reduction="sum").item()
+        correct += (out.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, 100.0 * correct / seen
 
 
 # ----------------------------------------------------------------------------
@@ -68,64 +130,13 @@ def set_threads() -> int:
 # ----------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------
-def load_mnist_tensors(train: bool, root=None, download: bool = True):
-    """The raw split as (uint8 images N x 28 x 28, int64 labels N), its files checked first."""
-    from torchvision.datasets import MNIST
-    dataset = MNIST(str(ensure_mnist(root, download)), train=train, download=False)
-    return dataset.data, dataset.targets.long()
-
-
-class TensorLoader:
-    """The data path: the whole split as one normalised tensor on the device.
-
-    Each pass reshuffles with its own seeded generator, cuts batches by slicing and augments the
-    batch in one tensor op (s7/augment.py; on CUDA a replayed graph of it). Iterates
-    (images, labels) like a DataLoader, without its per-image Python work.
-    """
-
-    def __init__(self, images_uint8, labels, batch_size: int, shuffle: bool = False,
-                 augment: dict | None = None, device="cpu", seed: int = 0):
-        self.images = normalise(images_uint8).to(device)
-        self.labels = labels.to(device)
-        self.batch_size, self.shuffle, self.augment = batch_size, shuffle, augment
-        self.device = torch.device(device)
-        self.seed, self.epoch = seed, 0
-        self.graphed_augment = GraphedAugment(augment) if augment and self.device.type == "cuda" else None
-
-    def __len__(self):
-        return math.ceil(len(self.labels) / self.batch_size)
-
-    def __iter__(self):
-        gen_device = "cuda" if self.device.type == "cuda" else "cpu"
-        g = torch.Generator(device=gen_device).manual_seed(self.seed * 10_007 + self.epoch)
-        self.epoch += 1
-        n = len(self.labels)
-        order = torch.randperm(n, generator=g, device=gen_device).to(self.device) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
-            x, y = self.images[idx], self.labels[idx]
-            if self.graphed_augment is not None:
-                x = self.graphed_augment(x, draw_affine(len(x), g, x.device, p=self.augment.get("p", 1.0),
-                                                        scale=self.augment.get("scale", 0.0)))
-            elif self.augment:
-                x = random_affine(x, generator=g, **self.augment)
-            yield x, y
-
-
-@dataclass
-class Loaders:
-    train: object
-    eval: object
-    eval_split: str   # "test", or "val" when a validation split is held out of the training set
-
-
 def get_loaders(batch_size: int = 128, augment: dict | None = None, holdout: int = 0, device="cpu",
                 seed: int = 1, root=None, quick: bool = False) -> Loaders:
     """Train and evaluation loaders.
 
     holdout > 0 keeps the last `holdout` training images out of training and evaluates on them
-    (for choosing recipes without looking at the test set). quick: the first 5,000 training and
-    1,000 evaluation images (smoke runs).
+    (for choosing recipes without looking at the test set). quick: the first QUICK_TRAIN (5,000)
+    training and QUICK_EVAL (1,000) evaluation images (smoke runs).
     """
     train_x, train_y = load_mnist_tensors(True, root)
     if holdout:
@@ -140,76 +151,8 @@ def get_loaders(batch_size: int = 128, augment: dict | None = None, holdout: int
 
 
 # ----------------------------------------------------------------------------
-# The model report
+# The model report and the pictures of the data
 # ----------------------------------------------------------------------------
-def count_params(model: nn.Module) -> int:
-    """Trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def _first(v):
-    return v if isinstance(v, int) else v[0]
-
-
-def receptive_field_table(model: nn.Module, input_size=(1, 28, 28)) -> list[dict]:
-    """Per spatial layer, in execution order: output shape, jump, receptive field and multiply-adds.
-
-    Computed by running the model once with forward hooks, so it follows the model as written:
-    RF_out = RF_in + (k - 1) * dilation * jump_in, jump_out = jump_in * stride. A global pool or a
-    Linear layer over a map is one window the size of the whole map.
-    """
-    rows, handles = [], []
-    state = {"rf": 1, "jump": 1, "side": input_size[-1]}     # side: of the last map
-
-    def hook(module, inputs, output):
-        side, macs, d = state["side"], 0, 1
-        if isinstance(module, nn.Conv2d):
-            k, s, d = _first(module.kernel_size), _first(module.stride), _first(module.dilation)
-            macs = output[0].numel() * module.in_channels // module.groups * k * k
-        elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
-            k, s = _first(module.kernel_size), _first(module.stride or module.kernel_size)
-            d = _first(getattr(module, "dilation", 1))
-        elif isinstance(module, nn.Linear):
-            k = s = side                                   # sees every position of the map
-            macs = module.in_features * module.out_features
-        else:                                              # adaptive (global) pooling
-            s = side // output.shape[-1]
-            k = side - (output.shape[-1] - 1) * s
-        state["rf"] += d * (k - 1) * state["jump"]
-        state["jump"] *= s
-        state["side"] = output.shape[-1] if output.dim() == 4 else 1
-        rows.append(dict(layer=names[module], type=type(module).__name__, output=tuple(output.shape[1:]),
-                         jump=state["jump"], rf=state["rf"], macs=macs))
-
-    spatial = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Linear)
-    names = {m: n for n, m in model.named_modules()}
-    for m in model.modules():
-        if isinstance(m, spatial):
-            handles.append(m.register_forward_hook(hook))
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *input_size, device=next(model.parameters()).device))
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
-    return rows
-
-
-def count_macs(model: nn.Module, input_size=(1, 28, 28)) -> int:
-    """Multiply-adds per image of the convolutions and linear layers."""
-    return sum(r["macs"] for r in receptive_field_table(model, input_size))
-
-
-def format_rf_table(rows: list[dict]) -> str:
-    lines = [f"{'layer':<14}{'type':<18}{'output (C,H,W)':<18}{'jump':>5}{'RF':>5}{'MACs':>10}"]
-    for r in rows:
-        lines.append(f"{r['layer']:<14}{r['type']:<18}{str(r['output']):<18}{r['jump']:>5}{r['rf']:>5}{r['macs']:>10,}")
-    return "\n".join(lines)
-
-
 def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
     """Print torchsummary's summary, the receptive-field table and the totals; return the totals.
 
@@ -226,6 +169,36 @@ def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
     print(f"\nparameters: {totals['params']:,}   multiply-adds per image: {totals['macs']:,}   "
           f"final receptive field: {totals['final_rf']}")
     return totals
+
+
+def show(fig):
+    """Show a figure in a notebook (and close it elsewhere)."""
+    import matplotlib.pyplot as plt
+    if "inline" in plt.get_backend() or "ipympl" in plt.get_backend():
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+def show_samples(loader: TensorLoader, n: int = 32):
+    """A grid of training images as the model sees them (augmented if on); leaves the loader's
+    epoch order and the global RNG alone."""
+    x, y = loader.images[:n], loader.labels[:n]
+    if loader.augment:
+        x = random_affine(x, generator=torch.Generator(device=x.device).manual_seed(0), **loader.augment)
+    return image_grid(x, [str(int(v)) for v in y], title="training samples")
+
+
+def show_augmented(loader: TensorLoader, n: int = 8, draws: int = 2):
+    """The same training digits clean (top row) and under `draws` augmentations (rows below); without
+    augmentation (AUGMENT = None) the clean row alone, its title saying so."""
+    x, y = loader.images[:n], loader.labels[:n]
+    if not loader.augment:
+        return image_grid(x, [f"clean {int(v)}" for v in y], ncols=n, title=NO_AUGMENTATION)
+    g = torch.Generator(device=x.device).manual_seed(0)
+    rows = [x] + [random_affine(x, generator=g, **loader.augment) for _ in range(draws)]
+    titles = [f"clean {int(v)}" for v in y] + [f"augmented {int(v)}" for _ in range(draws) for v in y]
+    return image_grid(torch.cat(rows), titles, ncols=n, title=f"clean and augmented: {loader.augment}")
 
 
 # ----------------------------------------------------------------------------
@@ -269,71 +242,8 @@ def fit_one_batch(model, loader, device, *, optimizer: torch.optim.Optimizer, n:
 
 
 # ----------------------------------------------------------------------------
-# Training and testing
+# Step 6's weight average
 # ----------------------------------------------------------------------------
-PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
-
-
-def steps_per_batch(scheduler) -> bool:
-    """Whether a scheduler is stepped after every batch (OneCycleLR, CyclicLR, or one that says so)."""
-    return isinstance(scheduler, PER_BATCH_SCHEDULERS) or getattr(scheduler, "per_batch", False)
-
-
-def train(model, loader, optimizer, device, scheduler=None, average=None, graph=None, desc: str = "train"):
-    """One epoch of training. Returns (mean loss, accuracy in %) over its batches.
-
-    Per batch: zero the gradients, forward, loss, backward, optimizer step; then the weight
-    average's update (`average`, step 6) and the scheduler's step (`scheduler`: one that steps per
-    batch, such as OneCycleLR; step a per-epoch one in the epoch loop). `graph` (utils.cuda_graph(device),
-    None on a CPU): on CUDA the same update, captured once as a CUDA graph and replayed (s7/gpu.py).
-    Loss and accuracy add up on the device; the bar reads them (one host sync) every 20 batches.
-    """
-    if scheduler is not None and not steps_per_batch(scheduler):
-        raise TypeError(f"train() steps its scheduler after every batch: step a {type(scheduler).__name__} "
-                        f"once per epoch in the epoch loop instead")
-    model.train()
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), dtype=torch.long, device=device)
-    seen = 0
-    bar = tqdm(loader, desc=desc, leave=False, mininterval=0.5)
-    for i, (x, y) in enumerate(bar):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        if graph is None or not graph.ready(x, y, model, optimizer=optimizer, average=average):
-            optimizer.zero_grad(set_to_none=True)
-            out = model(x)                             # log-probabilities (the models end in log_softmax)
-            # cross_entropy applies log_softmax again, which leaves log-probabilities as they are (their
-            # exponentials already sum to 1): this is nll_loss, the loss the course uses
-            loss = F.cross_entropy(out, y)
-            loss.backward()
-            optimizer.step()
-            if average is not None:
-                average.update(model)
-        else:
-            out, loss = graph.replay(x, y)             # the lines above, as one replayed CUDA graph
-        if scheduler is not None:
-            scheduler.step()
-        loss_sum += loss.detach() * len(y)
-        correct += (out.argmax(1) == y).sum()
-        seen += len(y)
-        if (i + 1) % 20 == 0:
-            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}", acc=f"{100.0 * correct.item() / seen:.2f}%")
-    return loss_sum.item() / seen, 100.0 * correct.item() / seen
-
-
-@torch.inference_mode()
-def test(model, loader, device):
-    """Evaluate. Returns (mean loss, accuracy in %)."""
-    model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        out = model(x)
-        loss_sum += F.cross_entropy(out, y, reduction="sum").item()
-        correct += (out.argmax(1) == y).sum().item()
-        seen += len(y)
-    return loss_sum / seen, 100.0 * correct / seen
-
-
 class WeightAverage:
     """An exponential moving average of a model's weights, updated after every optimizer step.
 
@@ -400,29 +310,8 @@ def save_run(out_dir, notebook: int, model: nn.Module, history: dict, device, gr
                      macs=count_macs(model), graph=graph, **recipe)
 
 
-def changed_arguments(cls, arguments: dict) -> dict:
-    """The arguments that differ from the defaults of cls's constructor."""
-    import inspect
-    defaults = inspect.signature(cls.__init__).parameters
-    return {k: v for k, v in arguments.items() if k not in defaults or defaults[k].default != v}
-
-
-def optimizer_record(optimizer: torch.optim.Optimizer) -> dict:
-    """An optimizer as a record says it: its class and the arguments it was built with that differ
-    from the class's defaults ({"name": "SGD", "lr": 0.01, "momentum": 0.9})."""
-    return {"name": type(optimizer).__name__, **changed_arguments(type(optimizer), optimizer.defaults)}
-
-
-def evaluate_weights(model_cls, path, root=None, device=None) -> float:
-    """Load saved weights and return their test accuracy (%) on the real test set."""
-    device = device or pick_device()
-    model = load_model(model_cls, path, device)
-    x, y = load_mnist_tensors(False, root)
-    return test(model, TensorLoader(x, y, EVAL_BATCH, device=device), device)[1]
-
-
 # ----------------------------------------------------------------------------
-# Plots
+# Plots and the errors
 # ----------------------------------------------------------------------------
 def plot_history(history: dict, title: str = ""):
     """Loss and accuracy per epoch, train and evaluation split, and, where a schedule moves it, the
@@ -468,92 +357,6 @@ def plot_history(history: dict, title: str = ""):
     return fig
 
 
-def _image_grid(images, titles, ncols=8, title=""):
-    import matplotlib.pyplot as plt
-    nrows = max(1, math.ceil(len(images) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, img, t in zip(axes.flat, images, titles):
-        ax.imshow(img.squeeze().cpu().numpy(), cmap="gray_r")
-        ax.set_title(t, fontsize=9)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def show_samples(loader, n: int = 32):
-    """A grid of training images as the model sees them (augmented if on); leaves the loader's
-    epoch order and the global RNG alone."""
-    if isinstance(loader, TensorLoader):
-        x, y = loader.images[:n], loader.labels[:n]
-        if loader.augment:
-            x = random_affine(x, generator=torch.Generator(device=x.device).manual_seed(0), **loader.augment)
-    else:
-        with torch.random.fork_rng(devices=[]):
-            x, y = zip(*(loader.dataset[i] for i in range(n)))
-        x, y = torch.stack(x), torch.tensor(y)
-    return _image_grid(x[:n], [str(int(v)) for v in y[:n]], title="training samples")
-
-
-def show_augmented(loader: TensorLoader, n: int = 8, draws: int = 2):
-    """The same training digits clean (top row) and under `draws` augmentations (rows below); without
-    augmentation (AUGMENT = None) the clean row alone, its title saying so."""
-    x, y = loader.images[:n], loader.labels[:n]
-    if not loader.augment:
-        return _image_grid(x, [f"clean {int(v)}" for v in y], ncols=n, title=NO_AUGMENTATION)
-    g = torch.Generator(device=x.device).manual_seed(0)
-    rows = [x] + [random_affine(x, generator=g, **loader.augment) for _ in range(draws)]
-    titles = [f"clean {int(v)}" for v in y] + [f"augmented {int(v)}" for _ in range(draws) for v in y]
-    return _image_grid(torch.cat(rows), titles, ncols=n, title=f"clean and augmented: {loader.augment}")
-
-
-def show(fig):
-    """Show a figure in a notebook (and close it elsewhere)."""
-    import matplotlib.pyplot as plt
-    if "inline" in plt.get_backend() or "ipympl" in plt.get_backend():
-        plt.show()
-    else:
-        plt.close(fig)
-
-
-# ----------------------------------------------------------------------------
-# The errors
-# ----------------------------------------------------------------------------
-@torch.inference_mode()
-def predictions(model, loader, device):
-    """Every image of a loader with its true label, the model's prediction and its confidence (the
-    predicted class's probability): four tensors on the CPU, in loader order."""
-    model.eval()
-    images, labels, preds, confidence = [], [], [], []
-    for x, y in loader:
-        probs = model(x.to(device)).exp()              # the models return log-probabilities
-        top, pred = probs.max(1)
-        images.append(x.cpu()), labels.append(y.cpu()), preds.append(pred.cpu()), confidence.append(top.cpu())
-    return torch.cat(images), torch.cat(labels), torch.cat(preds), torch.cat(confidence)
-
-
-def confusion_matrix(labels, preds, classes: int = 10) -> torch.Tensor:
-    """counts[true, predicted]: how often each digit was taken for each other one."""
-    return torch.bincount(labels * classes + preds, minlength=classes * classes).reshape(classes, classes)
-
-
-def misclassified(model, loader, device, n: int = 32):
-    """Up to n mistakes, the most confident first: (image, true, predicted, confidence), and how
-    many mistakes there are in all."""
-    images, labels, preds, confidence = predictions(model, loader, device)
-    wrong = torch.nonzero(preds != labels).flatten()
-    order = wrong[confidence[wrong].argsort(descending=True, stable=True)][:n]
-    return [(images[i], int(labels[i]), int(preds[i]), float(confidence[i])) for i in order], len(wrong)
-
-
-def show_misclassified(model, loader, device, n: int = 32):
-    """The mistakes a learner should look at first: the ones the model was surest of."""
-    wrong, total = misclassified(model, loader, device, n=n)
-    return _image_grid([w[0] for w in wrong], [f"true {t}, said {p}\n{c:.0%} sure" for _, t, p, c in wrong],
-                       title=f"the {len(wrong)} most confident of {total} mistakes (true label, prediction, confidence)")
-
-
 def show_confusion(model, loader, device):
     """Which digits a model takes for which: the confusion matrix of its mistakes (the diagonal, the
     right answers, left blank) with each digit's errors in all beside its row; prints the three most
@@ -579,3 +382,18 @@ def show_confusion(model, loader, device):
     print(f"{int(errors.sum())} mistakes; the most frequent: "
           + ", ".join(f"{int(i) // 10} taken for {int(i) % 10} ({int(errors.flatten()[i])})" for i in worst))
     return fig
+
+
+def show_misclassified(model, loader, device, n: int = 32):
+    """The mistakes a learner should look at first: the ones the model was surest of."""
+    wrong, total = misclassified(model, loader, device, n=n)
+    return image_grid([w[0] for w in wrong], [f"true {t}, said {p}\n{c:.0%} sure" for _, t, p, c in wrong],
+                       title=f"the {len(wrong)} most confident of {total} mistakes (true label, prediction, confidence)")
+
+
+def evaluate_weights(model_cls, path, root=None, device=None) -> float:
+    """Load saved weights and return their test accuracy (%) on the real test set."""
+    device = device or pick_device()
+    model = load_model(model_cls, path, device)
+    x, y = load_mnist_tensors(False, root)
+    return test(model, TensorLoader(x, y, EVAL_BATCH, device=device), device)[1]

@@ -6,7 +6,7 @@
                   slicing, batched affine augmentation
   (c) floor:      the same step on batches prepared in memory beforehand (no data work)
   (d) graphed:    on CUDA only: the fast path with each update a replayed CUDA graph
-                  (s7.gpu.CudaGraph, what utils.train uses there), its convolutions autotuned by cuDNN
+                  (s7.core.gpu.CudaGraph, what utils.train uses there), its convolutions autotuned by cuDNN
   (d') the same with cuDNN's deterministic algorithms (cudnn_autotune=False)
 
 The step is notebook 6's, read from its parameters cell: Model6, its SGD, batch size, augmentation
@@ -28,11 +28,13 @@ import torch
 
 import utils
 from models import Model6
-from s7.gpu import CudaGraph
-from s7.notebooks import notebook_parameters
-from s7.pil_loader import dataloader
-from s7.recipe import Recipe, notebook_recipe
-from s7.records import TARGET_ACC
+from s7.core.gpu import CudaGraph
+from s7.core.loaders import EVAL_BATCH, TensorLoader, load_mnist_tensors
+from s7.core.model_size import count_macs, count_params
+from s7.core.pil_loader import dataloader
+from s7.core.target import TARGET_ACC
+from s7.studies.notebooks import notebook_parameters
+from s7.studies.recipe import Recipe, notebook_recipe
 
 NOTEBOOK = 6
 
@@ -74,7 +76,7 @@ def endless(loader):
 
 
 def full_training(params: dict, device, root) -> dict:
-    """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through s7/recipe.py."""
+    """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through s7/studies/recipe.py."""
     seeded = Recipe(Model6, notebook=NOTEBOOK, seed=params["SEED"], **notebook_recipe(params), data_root=root,
                     device=str(device))
     start = time.perf_counter()
@@ -107,20 +109,20 @@ def main(argv=None):
     threads = utils.set_threads()
     utils.seed_everything(0)
 
-    images, labels = utils.load_mnist_tensors(True, args.data_root)
-    test_x, test_y = utils.load_mnist_tensors(False, args.data_root)
+    images, labels = load_mnist_tensors(True, args.data_root)
+    test_x, test_y = load_mnist_tensors(False, args.data_root)
     model = Model6().to(device)
     optimizer = torch.optim.SGD(model.parameters(), **params["OPTIMIZER"])
     average = utils.WeightAverage(model, params["EMA_DECAY"])
     eager = dict(model=model, optimizer=optimizer, average=average)
-    totals = {"params": utils.count_params(model), "macs": utils.count_macs(model)}
+    totals = {"params": count_params(model), "macs": count_macs(model)}
 
     workers = min(2, threads)
     loaders = {
         "dataloader": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0),
         "dataloader_workers": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0,
                                          num_workers=workers, persistent_workers=True),
-        "fast": utils.TensorLoader(images, labels, batch_size, shuffle=True, augment=augment, device=device, seed=0),
+        "fast": TensorLoader(images, labels, batch_size, shuffle=True, augment=augment, device=device, seed=0),
     }
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
@@ -141,7 +143,7 @@ def main(argv=None):
             results[name].append(time_training(graphed_train, endless(loaders["fast"]), n_batches=n_batches,
                                                warmup=warmup, device=device))
 
-    eval_loader = utils.TensorLoader(test_x, test_y, utils.EVAL_BATCH, device=device)
+    eval_loader = TensorLoader(test_x, test_y, EVAL_BATCH, device=device)
     eval_runs = []
     for _ in range(args.repeats):
         sync(device)

@@ -2,7 +2,7 @@
 """Draw the sample digits in samples/ (pen strokes, not MNIST images).
 
 Each digit is a few strokes in a unit box, drawn with a round pen on a canvas of its own
-size and polarity, so that the preprocessing of s7/digits.py (load_digit) meets varied input:
+size and polarity, so that the preprocessing of s7/core/digits.py (load_digit) meets varied input:
 digit_0..9.png. Then the hard ones, hard_<what>_<digit>.png, drawn the way a learner draws on the
 notebook's canvas (280x280, dark on white) and chosen to separate the steps: off-centre, small, thick,
 thin, slanted, a 4 that could be a 9, a 7 with a long bar, a 1 with a base.

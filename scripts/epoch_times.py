@@ -1,4 +1,4 @@
-"""Time one training epoch of each step back to back, in one process on this machine (s7/epoch_times.py).
+"""Time one training epoch of each step back to back, in one process on this machine (s7/studies/epoch_times.py).
 
   python -m scripts.epoch_times                 # about 5 minutes on 2 CPU cores -> runs/epoch_times.json
   python -m scripts.epoch_times --publish       # -> results/epoch_times.json (README's s/epoch column)
@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from s7.epoch_times import EPOCH_TIMES, machine, measure, save
-from s7.places import RUNS
+from s7.core.places import RUNS
+from s7.studies.epoch_times import EPOCH_TIMES, machine, measure, save
 
 
 def main(argv=None) -> int:

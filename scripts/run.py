@@ -12,7 +12,7 @@
   python -m scripts.run --report                     # README tables and plots, notebooks' Results cells
 
 A run writes to runs/ (or --out) and then says how it compares with the published run of the same
-recipe and seed; only --publish rewrites results/ and the notebook (s7/runner.py).
+recipe and seed; only --publish rewrites results/ and the notebook (s7/studies/runner.py).
 """
 from __future__ import annotations
 
@@ -20,12 +20,25 @@ import argparse
 import sys
 from pathlib import Path
 
-from s7.notebooks import NOTEBOOKS, NotebookError
-from s7.places import RESULTS_DIR, RUNS
-from s7.recipe import HOLDOUT
-from s7.runner import (RunError, apply_settings, change_verdict, check_data_root, execute_run, keep_change_run,
-                       keep_notebook_run, keep_seed_run, keep_validation_run, machine_note, parameter_overrides, run_line)
-from s7.verdict import seed_mean, study_means
+from s7.core.places import RESULTS_DIR, RUNS
+from s7.core.standing import study_means
+from s7.core.verdict import seed_mean
+from s7.studies.notebooks import NOTEBOOKS, NotebookError
+from s7.studies.recipe import HOLDOUT
+from s7.studies.runner import (
+    RunError,
+    apply_settings,
+    change_verdict,
+    check_data_root,
+    execute_run,
+    keep_change_run,
+    keep_notebook_run,
+    keep_seed_run,
+    keep_validation_run,
+    machine_note,
+    parameter_overrides,
+    run_line,
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -130,7 +143,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         if args.report:
-            from s7.report.regenerate import regenerate
+            from s7.studies.report.regenerate import regenerate
             regenerate()
             return 0
         check_data_root(args.data_root)

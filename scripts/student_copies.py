@@ -3,7 +3,7 @@
   python -m scripts.student_copies DEST     # S7_Model_1..6.ipynb -> DEST (created if need be)
 
 Each copy has no outputs, no Analysis, a Results cell that leaves the figures to the student's own
-run, and Try it's questions without their measured answers (s7/student_copies.py says exactly what
+run, and Try it's questions without their measured answers (s7/studies/student_copies.py says exactly what
 is left out). A DEST that would overwrite the published notebooks is refused, and nothing is written.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from s7.student_copies import StudentCopyError, write_student_copies
+from s7.studies.student_copies import StudentCopyError, write_student_copies
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -1,4 +1,4 @@
-"""What each change buys, one change at a time: train the rows of the ladders in s7/ladders.py, each
+"""What each change buys, one change at a time: train the rows of the ladders in s7/studies/ladders.py, each
 at seeds 1-5 on the test set. These runs report; they choose nothing.
 
   python -m search.ablation --publish                       # every row not yet run -> results/ablation/
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from s7.ladders import LADDERS, OUT, rows, train_seed
-from s7.places import STUDY_SEEDS
-from s7.recipe import add_study_arguments, seeded_runs, study_out
+from s7.core.places import STUDY_SEEDS
+from s7.studies.ladders import LADDERS, OUT, rows, train_seed
+from s7.studies.recipe import add_study_arguments, seeded_runs, study_out
 
 
 def main(argv=None) -> int:

@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from s7.data_checks import MNISTDataError, ensure_mnist
-from s7.places import ORIGINAL, RESULTS_DIR, RUNS, study_path
-from s7.records import cpu_name
+from s7.core.data_checks import MNISTDataError, ensure_mnist
+from s7.core.places import ORIGINAL, RESULTS_DIR, RUNS, study_path
+from s7.core.records import cpu_name
 
 OUT = RESULTS_DIR / ORIGINAL
 

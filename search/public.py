@@ -1,4 +1,4 @@
-"""Public solutions' recipes re-run here on the test set, seeded, choosing nothing (s7/public.py).
+"""Public solutions' recipes re-run here on the test set, seeded, choosing nothing (s7/studies/public.py).
 
   python -m search.public public4968 --seeds 1 2 3    # -> runs/public/public4968_seed<S>.json
   python -m search.public public6128 --seeds 1 2 3 4 5 6 7 8 9 10 --publish    # -> results/public/
@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from s7.public import OUT, RECIPES, train_seed
-from s7.recipe import add_study_arguments, seeded_runs, study_out
+from s7.studies.public import OUT, RECIPES, train_seed
+from s7.studies.recipe import add_study_arguments, seeded_runs, study_out
 
 
 def main(argv=None) -> int:

@@ -1,4 +1,4 @@
-"""The validation search's rounds (s7/rounds.py): run their candidates, or apply a round's rule.
+"""The validation search's rounds (s7/studies/rounds.py): run their candidates, or apply a round's rule.
 
   python -m search.rounds round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via search/tune.py
   python -m search.rounds round7 --verdict                           # apply the round's rule to results/tuning/
@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from s7.rounds import OUT, ROUNDS, round_decision, run_rounds
+from s7.studies.rounds import OUT, ROUNDS, round_decision, run_rounds
 
 
 def main(argv=None) -> int:

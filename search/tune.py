@@ -3,8 +3,8 @@
   python -m search.tune nodrop_mild --model Model4 --config \
       '{"model_kwargs": {"dropout": 0.0}, "augment": {"degrees": 5, "shift": 1}, "optimizer": {...}, ...}'
 
---config holds keyword arguments of s7/recipe.py's Recipe (JSON); the last 5,000 training images are
-held out and evaluated on. --model names a class of models.py or of s7/candidates.py (the
+--config holds keyword arguments of s7/studies/recipe.py's Recipe (JSON); the last 5,000 training images are
+held out and evaluated on. --model names a class of models.py or of s7/studies/candidates.py (the
 architectures tried and not adopted). TUNING.md's round tables are generated from these files.
 """
 import argparse
@@ -13,18 +13,18 @@ import sys
 from pathlib import Path
 
 import models
-from s7 import candidates
-from s7.recipe import HOLDOUT, Recipe, save_as
-from s7.rounds import OUT
-from s7.records import summarize
+from s7.core.target import summarize
+from s7.studies import candidates
+from s7.studies.recipe import HOLDOUT, Recipe, save_as
+from s7.studies.rounds import OUT
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", help="the variant's name: results/tuning/NAME.json")
-    p.add_argument("--model", default="Model4", help="a class of models.py or s7/candidates.py")
+    p.add_argument("--model", default="Model4", help="a class of models.py or s7/studies/candidates.py")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--config", required=True, help="JSON of Recipe keyword arguments (s7/recipe.py)")
+    p.add_argument("--config", required=True, help="JSON of Recipe keyword arguments (s7/studies/recipe.py)")
     p.add_argument("--out", default=str(OUT))
     args = p.parse_args(argv)
     model_cls = getattr(models, args.model, None) or getattr(candidates, args.model, None)

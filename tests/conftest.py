@@ -61,7 +61,7 @@ def repeats(rerun: dict, committed: dict) -> None:
     take other kernel paths (measured on an AVX-512 Xeon: after one epoch, training accuracy 0.17 points
     off and a first-epoch test accuracy 3.1 points off); there the rate must still be the same and the
     epoch's training figures close."""
-    from s7.records import cpu_name
+    from s7.core.records import cpu_name
     same_kind = committed.get("cpu") == cpu_name()
     rerun, committed = first_epoch(rerun), first_epoch(committed)
     if same_kind or (rerun["train_loss"] == committed["train_loss"] and rerun["train_acc"] == committed["train_acc"]):

@@ -1,4 +1,4 @@
-"""The drawing canvas (s7/canvas.py, utils.draw_digit): its Python side driven the way a browser drives it,
+"""The drawing canvas (s7/core/canvas.py, utils.draw_digit): its Python side driven the way a browser drives it,
 and, in a real browser, strokes drawn with the mouse on the canvas in JupyterLab making the six readings appear.
 
 The browser test needs Debian's chromium and playwright from PyPI; without them it skips. To run it alone:
@@ -20,11 +20,11 @@ import torch
 from PIL import Image, ImageDraw
 
 import models
-import utils
-from s7 import canvas
-from s7.canvas import DRAW_PROMPT, canvas_class, data_url, draw_digit, samples_table
-from s7.digits import digit_from_image
-from s7.places import ROOT, SAMPLES_DIR
+from s7.core import canvas
+from s7.core.canvas import DRAW_PROMPT, canvas_class, data_url, draw_digit, samples_table
+from s7.core.digits import digit_from_image, predict_digit
+from s7.core.places import ROOT, SAMPLES_DIR, results_path
+from s7.core.records import load_model
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 RUN_BROWSER_TEST = ("apt-get install -y chromium && pip install playwright && "
@@ -71,8 +71,8 @@ def test_a_drawn_seven_is_read_by_the_six_steps_as_predict_digit_sees_it(widget,
         assert r["digit"] == max(range(10), key=r["probs"].__getitem__)
     assert widget.readings[5]["digit"] == 7
     seven.save(tmp_path / "seven.png")
-    model6 = utils.load_model(models.Model6, utils.results_path(6, suffix=".pt"))
-    digit, probs, seen = utils.predict_digit(model6, tmp_path / "seven.png")
+    model6 = load_model(models.Model6, results_path(6, suffix=".pt"))
+    digit, probs, seen = predict_digit(model6, tmp_path / "seven.png")
     assert torch.equal(widget.image, seen)                       # the very image predict_digit sees
     assert widget.readings[5]["probs"] == pytest.approx(probs.tolist(), abs=1e-6) and digit == 7
     assert widget.seen == [[round(float(v), 3) for v in row] for row in seen]   # what the front end draws

@@ -1,4 +1,4 @@
-"""Colab: the notebooks' first cell, and the links README and the notebooks carry (s7/report/colab.py)."""
+"""Colab: the notebooks' first cell, and the links README and the notebooks carry (s7/studies/report/colab.py)."""
 import os
 import subprocess
 import sys
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import nbformat
 
-from s7.notebooks import NOTEBOOKS, notebook_path
-from s7.places import ROOT
-from s7.report import colab
+from s7.core.places import ROOT
+from s7.studies.notebooks import NOTEBOOKS, notebook_path
+from s7.studies.report import colab
 
 
 def test_colab_links_come_from_a_github_remote(tmp_path):

@@ -15,8 +15,8 @@ import torch
 
 import utils
 from models import Model2, Model4, Model6
-from s7.gpu import CudaGraph, GraphedAugment, cuda_graph, cudnn_autotuned
-from s7.augment import draw_affine, random_affine
+from s7.core.augment import draw_affine, random_affine
+from s7.core.gpu import CudaGraph, GraphedAugment, cuda_graph, cudnn_autotuned
 
 BATCHES, BATCH, SMALL = 50, 64, 40   # every 20th batch and the last are smaller: they run eagerly between replays
 # float64: the two updates round differently (the graph multiplies lr by the step where SGD adds -lr
@@ -188,7 +188,7 @@ def test_dropout_replays_under_a_real_capture(config):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_training_uses_the_graph(fake_root, tmp_path):
-    from s7.recipe import Recipe
+    from s7.studies.recipe import Recipe
     seeded = Recipe(Model6, seed=1, epochs=2, batch_size=16, optimizer=dict(name="SGD", lr=0.05, momentum=0.9),
                     lr_schedule=dict(name="OneCycleLR", max_lr=0.1), ema_decay=0.9, augment={"degrees": 8, "shift": 2},
                     data_root=fake_root, device="cuda")

@@ -5,9 +5,11 @@ import pytest
 import torch
 
 import utils
-from s7.augment import affine, random_affine
-from s7.data_checks import MNISTDataError, data_root, ensure_mnist
-from s7.pixels import BACKGROUND
+from s7.core.augment import affine, random_affine
+from s7.core.data_checks import MNISTDataError, data_root, ensure_mnist
+from s7.core.loaders import Loaders, TensorLoader, load_mnist_tensors
+from s7.core.pil_loader import NO_AUGMENTATION, torchvision_augment
+from s7.core.pixels import BACKGROUND
 
 
 def digest(path):
@@ -27,15 +29,15 @@ def test_loader_reads_idx_normalised(fake_root, path):
     """The notebooks' tensor loaders and the classic DataLoader of PIL images (the benchmark's) read the same."""
     loaders = utils.get_loaders(batch_size=16, root=fake_root)
     if path == "dataloader":
-        from s7.pil_loader import dataloader
-        train_x, train_y = utils.load_mnist_tensors(True, fake_root)
-        eval_x, eval_y = utils.load_mnist_tensors(False, fake_root)
-        loaders = utils.Loaders(dataloader(train_x, train_y, 16, True, None, seed=1),
+        from s7.core.pil_loader import dataloader
+        train_x, train_y = load_mnist_tensors(True, fake_root)
+        eval_x, eval_y = load_mnist_tensors(False, fake_root)
+        loaders = Loaders(dataloader(train_x, train_y, 16, True, None, seed=1),
                                 dataloader(eval_x, eval_y, 2000, False, None, seed=1), "test")
     x, y = next(iter(loaders.eval))
     assert x.shape == (32, 1, 28, 28) and x.dtype == torch.float32
     assert y.dtype == torch.int64
-    images, labels = utils.load_mnist_tensors(False, fake_root)
+    images, labels = load_mnist_tensors(False, fake_root)
     assert y.tolist() == labels.tolist()
     assert torch.allclose(x, (images.float() / 255 - 0.1307).unsqueeze(1) / 0.3081, atol=1e-5)
     xb, yb = next(iter(loaders.train))
@@ -47,23 +49,23 @@ def test_quick_loaders_take_the_first_images(fake_root, monkeypatch):
     monkeypatch.setattr(utils, "QUICK_TRAIN", 40)
     monkeypatch.setattr(utils, "QUICK_EVAL", 10)
     loaders = utils.get_loaders(batch_size=16, root=fake_root, quick=True)
-    images, labels = utils.load_mnist_tensors(True, fake_root)
+    images, labels = load_mnist_tensors(True, fake_root)
     assert len(loaders.train.labels) == 40 and len(loaders.eval.labels) == 10
     assert sorted(loaders.train.labels.tolist()) == sorted(labels[:40].tolist())
 
 
 def test_holdout_evaluates_on_end_of_training_set(fake_root):
     loaders = utils.get_loaders(batch_size=8, holdout=10, root=fake_root)
-    train_images, train_labels = utils.load_mnist_tensors(True, fake_root)
+    train_images, train_labels = load_mnist_tensors(True, fake_root)
     assert loaders.eval_split == "val"
     assert loaders.eval.labels.tolist() == train_labels[-10:].tolist()
     assert len(loaders.train.labels) == 54
 
 
 def test_fast_path_reshuffles_each_epoch_reproducibly(fake_root):
-    images, labels = utils.load_mnist_tensors(True, fake_root)
-    a = utils.TensorLoader(images, labels, 64, shuffle=True, seed=3)
-    b = utils.TensorLoader(images, labels, 64, shuffle=True, seed=3)
+    images, labels = load_mnist_tensors(True, fake_root)
+    a = TensorLoader(images, labels, 64, shuffle=True, seed=3)
+    b = TensorLoader(images, labels, 64, shuffle=True, seed=3)
     first, second = next(iter(a))[1], next(iter(a))[1]
     assert not torch.equal(first, second)                # a new order each epoch
     assert torch.equal(first, next(iter(b))[1])           # the same order for the same seed
@@ -133,9 +135,9 @@ def test_failed_download_gives_clear_error(tmp_path, monkeypatch):
 def test_the_torchvision_transform_named_in_notebook_5_draws_from_the_same_ranges():
     """AUGMENT's batched op and torchvision's RandomAffine: the same rotation range in degrees and the
     same shift range in pixels (torchvision rounds its shift to whole pixels)."""
-    from s7.augment import draw_affine
+    from s7.core.augment import draw_affine
     augment = {"degrees": 8, "shift": 2}
-    transform = utils.torchvision_augment(augment)
+    transform = torchvision_augment(augment)
     assert transform.degrees == [-8.0, 8.0]
     torch.manual_seed(0)
     angles, shifts = zip(*[(a, t) for a, t, _, _ in (transform.get_params(transform.degrees, transform.translate,
@@ -152,27 +154,27 @@ def test_the_torchvision_transform_says_what_it_cannot_express():
     """AUGMENT's scale and p are mapped (RandomAffine's scale range, RandomApply's p), never dropped;
     a key it cannot express is refused."""
     from torchvision.transforms import RandomAffine, RandomApply
-    plain = utils.torchvision_augment({"degrees": 8, "shift": 2})
+    plain = torchvision_augment({"degrees": 8, "shift": 2})
     assert isinstance(plain, RandomAffine) and plain.scale is None
-    scaled = utils.torchvision_augment({"degrees": 8, "shift": 2, "scale": 0.1, "p": 0.5})
+    scaled = torchvision_augment({"degrees": 8, "shift": 2, "scale": 0.1, "p": 0.5})
     assert isinstance(scaled, RandomApply) and scaled.p == 0.5
     inner, = scaled.transforms
     assert inner.scale == pytest.approx((0.9, 1.1)) and inner.degrees == [-8.0, 8.0]
     assert inner.translate == pytest.approx((2 / 28, 2 / 28))
     with pytest.raises(ValueError, match="cannot express"):
-        utils.torchvision_augment({"degrees": 8, "shift": 2, "shear": 5})
+        torchvision_augment({"degrees": 8, "shift": 2, "shear": 5})
 
 
 def test_without_augmentation_notebook_5s_cells_say_so_and_skip():
     """AUGMENT = None (notebook 5's Try it): the torchvision transform is the identity and prints as one
     line saying so; the clean-and-augmented figure shows the clean digits alone under a title saying so."""
-    transform = utils.torchvision_augment(None)
+    transform = torchvision_augment(None)
     image = object()
     assert transform(image) is image
-    assert str(transform) == utils.NO_AUGMENTATION and "\n" not in str(transform) and "AUGMENT is None" in str(transform)
+    assert str(transform) == NO_AUGMENTATION and "\n" not in str(transform) and "AUGMENT is None" in str(transform)
     images = torch.randint(0, 255, (16, 28, 28), dtype=torch.uint8)
-    fig = utils.show_augmented(utils.TensorLoader(images, torch.arange(16) % 10, 8, augment=None))
-    assert fig._suptitle.get_text() == utils.NO_AUGMENTATION
+    fig = utils.show_augmented(TensorLoader(images, torch.arange(16) % 10, 8, augment=None))
+    assert fig._suptitle.get_text() == NO_AUGMENTATION
     assert sum(bool(ax.images) for ax in fig.axes) == 8                      # one row: the clean digits
-    augmented = utils.show_augmented(utils.TensorLoader(images, torch.arange(16) % 10, 8, augment={"degrees": 8, "shift": 2}))
+    augmented = utils.show_augmented(TensorLoader(images, torch.arange(16) % 10, 8, augment={"degrees": 8, "shift": 2}))
     assert sum(bool(ax.images) for ax in augmented.axes) == 24 and "augmented" in augmented._suptitle.get_text()

@@ -5,10 +5,12 @@ from PIL import Image
 
 import models
 import utils
-from s7.digits import ImageInputError, load_digit
-from s7.places import SAMPLES_DIR
-from s7.pixels import normalise
-from s7.robustness import PERTURBATIONS, robustness
+from s7.core.digits import ImageInputError, load_digit, predict_digit
+from s7.core.loaders import TensorLoader, load_mnist_tensors
+from s7.core.pixels import normalise
+from s7.core.places import SAMPLES_DIR, results_path
+from s7.core.records import load_model
+from s7.studies.robustness import PERTURBATIONS, robustness
 
 
 def ink_png(path, size=(90, 120), dark_on_light=True):
@@ -47,32 +49,32 @@ def test_bad_inputs_give_one_line_errors(tmp_path):
 
 
 def test_mnist_digits_survive_png_at_4x_inverted(real_root, tmp_path):
-    model = utils.load_model(models.Model6, utils.results_path(6, suffix=".pt"))
-    images, labels = utils.load_mnist_tensors(False, real_root)
+    model = load_model(models.Model6, results_path(6, suffix=".pt"))
+    images, labels = load_mnist_tensors(False, real_root)
     right = 0
     for i in range(10):
         big = Image.fromarray(255 - images[i].numpy(), mode="L").resize((112, 112), Image.BICUBIC)
         big.save(tmp_path / f"{i}.png")                       # dark ink on white paper, 4x size
-        digit, probs, _ = utils.predict_digit(model, tmp_path / f"{i}.png")
+        digit, probs, _ = predict_digit(model, tmp_path / f"{i}.png")
         assert probs.shape == (10,) and abs(float(probs.sum()) - 1) < 1e-5
         right += digit == int(labels[i])
     assert right >= 9
 
 
 def test_sample_drawings_are_recognised():
-    model = utils.load_model(models.Model6, utils.results_path(6, suffix=".pt"))
+    model = load_model(models.Model6, results_path(6, suffix=".pt"))
     paths = sorted(SAMPLES_DIR.glob("digit_*.png"))
     assert len(paths) == 10
-    right = sum(utils.predict_digit(model, p)[0] == int(p.stem[-1]) for p in paths)
+    right = sum(predict_digit(model, p)[0] == int(p.stem[-1]) for p in paths)
     assert right >= 8
 
 
 def test_robustness_clean_equals_plain_test_accuracy(real_root):
-    model = utils.load_model(models.Model6, utils.results_path(6, suffix=".pt"))
-    images, labels = utils.load_mnist_tensors(False, real_root)
+    model = load_model(models.Model6, results_path(6, suffix=".pt"))
+    images, labels = load_mnist_tensors(False, real_root)
     images, labels = images[:1000], labels[:1000]
     scores = robustness(model, images, labels)
-    plain = utils.test(model, utils.TensorLoader(images, labels, 500), "cpu")[1]
+    plain = utils.test(model, TensorLoader(images, labels, 500), "cpu")[1]
     assert scores["clean"] == pytest.approx(plain, abs=0.01)
     assert set(scores) == set(PERTURBATIONS)
     assert scores["rotated by 15°"] < scores["clean"]

@@ -1,10 +1,21 @@
 """README.md, RESULTS.md and TUNING.md: their generated parts are what results/ gives, and README reads in a newcomer's order."""
-from s7.notebooks import NOTEBOOKS
-from s7.records import load_results, pct, summarize
-from s7.places import results_path
-from s7.report.colab import git_remote, github_repo
-from s7.report.regenerate import END, README, RESULTS_MD, START, TEACHING_MD, TUNING_MD, readme_blocks, results_blocks
-from s7.report.tuning_md import tuning_blocks
+from s7.core.numbers import pct
+from s7.core.places import results_path
+from s7.core.records import load_results
+from s7.core.target import summarize
+from s7.studies.notebooks import NOTEBOOKS
+from s7.studies.report.colab import git_remote, github_repo
+from s7.studies.report.regenerate import (
+    END,
+    README,
+    RESULTS_MD,
+    START,
+    TEACHING_MD,
+    TUNING_MD,
+    readme_blocks,
+    results_blocks,
+)
+from s7.studies.report.tuning_md import tuning_blocks
 
 
 def test_readme_and_tuning_generated_parts_match_results():
@@ -57,11 +68,13 @@ def test_notebook_6_says_where_its_run_and_the_gpu_run_stand_among_its_seeds():
     3 epochs against the CPU seeds' means; a run that is not one of the seeds gets neither, only where
     it lies among them."""
     import json
+
     import nbformat
-    from s7.notebooks import notebook_path
-    from s7.places import RESULTS_DIR
-    from s7.report.notebook_cells import final_run_lines
-    from s7.record_sets import seed_records
+
+    from s7.core.places import RESULTS_DIR
+    from s7.studies.notebooks import notebook_path
+    from s7.studies.record_sets import seed_records
+    from s7.studies.report.notebook_cells import final_run_lines
 
     means = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in seed_records(6)}
     record = load_results(results_path(6))

@@ -19,18 +19,19 @@ from decimal import Decimal
 
 import nbformat
 import pytest
-
-import utils
-from s7 import record_sets as run_sets
-from s7.notebooks import notebook_parameters
-from s7.records import load_results, mean, pooled_last
-from s7.verdict import FITS_TRAINING, OVER_FITTING_GAP, SOME_OVER_FITTING_GAP
-
 from conftest import ROOT
+
+from s7.core.numbers import mean, pooled_last
+from s7.core.places import results_path
+from s7.core.records import load_results
+from s7.core.target import meets_target
+from s7.core.verdict import FITS_TRAINING, OVER_FITTING_GAP, SOME_OVER_FITTING_GAP
+from s7.studies import record_sets as run_sets
+from s7.studies.notebooks import notebook_parameters
 
 NOTEBOOKS = range(1, 7)
 # The exercise's constants (and MNIST's 28x28 images, 20x20 box), and the thresholds the series reads
-# the fit with (s7/verdict.py, notebook 1's guide): figures quoted from definitions, not from runs.
+# the fit with (s7/core/verdict.py, notebook 1's guide): figures quoted from definitions, not from runs.
 CONSTANTS = {"99.4", "99.40", "8000", "8,000", "15", "28", "20"} | {
     str(v) for v in (FITS_TRAINING, OVER_FITTING_GAP, SOME_OVER_FITTING_GAP)}
 FIGURE = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e-\d+)?")
@@ -79,7 +80,7 @@ def seed_text(n: int) -> str:
     for group in (run_sets.seed_records(n), run_sets.study_records(n)):
         if group:
             lasts = pooled_last(group)
-            lines.append(f"{sum(map(utils.meets_target, group))} of {len(group)}; {mean(lasts):.2f} {min(lasts):.2f}")
+            lines.append(f"{sum(map(meets_target, group))} of {len(group)}; {mean(lasts):.2f} {min(lasts):.2f}")
     return "\n".join(lines)
 
 
@@ -90,7 +91,7 @@ def sources(n: int) -> dict[str, dict]:
                         for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     results = next(c.source for c in nb.cells if "results" in c.metadata.get("tags", []))
     found = {
-        "run": dict(strings=numbers_in(outputs), values=record_values(load_results(utils.results_path(n)))),
+        "run": dict(strings=numbers_in(outputs), values=record_values(load_results(results_path(n)))),
         "config": dict(strings=set(), values=config_values(n)),
         "results": dict(strings=numbers_in(results), values=[], text=results),
         "seeds": dict(strings=numbers_in(seed_text(n)), values=[], text=seed_text(n)),
@@ -104,7 +105,7 @@ def sources(n: int) -> dict[str, dict]:
         found["times"] = dict(strings=set(), values=list(medians.values())
                               + [medians["4"] - medians["4 without dropout"]])
     if n > 1:
-        previous = load_results(utils.results_path(n - 1))
+        previous = load_results(results_path(n - 1))
         found["previous"] = dict(strings=set(), values=[previous["params"], previous["macs"]] + config_values(n - 1))
     return found
 

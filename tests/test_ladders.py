@@ -1,17 +1,16 @@
-"""The one-change-at-a-time ladders (s7/ladders.py): each row ran what its label says, and each table
+"""The one-change-at-a-time ladders (s7/studies/ladders.py): each row ran what its label says, and each table
 row is recomputed from its files."""
 import inspect
 import json
 
 import pytest
-
-import utils
 from conftest import difference_cell
-from s7 import ladders
-from s7.notebooks import notebook_parameters
-from s7.places import ROOT
-from s7.recipe import notebook_recipe
 
+from s7.core.model_size import count_params
+from s7.core.places import ROOT
+from s7.studies import ladders
+from s7.studies.notebooks import notebook_parameters
+from s7.studies.recipe import notebook_recipe
 
 # the rows read as a weight-average run's trained weights (raw_test_acc), written here, not read from the code
 TRAINED_WEIGHTS_ROWS = {"wider", "without_average"}
@@ -133,7 +132,7 @@ def test_the_other_ladders_are_recomputed_from_their_files(ladder):
 
 def test_step4_ladder_starts_from_step_3s_recipe_which_step_4_keeps():
     assert notebook_recipe(notebook_parameters(3)) == notebook_recipe(notebook_parameters(4))
-    sizes = [utils.count_params(ladders.model_class(r["model"])(**(r.get("recipe", {}).get("model_kwargs") or {})))
+    sizes = [count_params(ladders.model_class(r["model"])(**(r.get("recipe", {}).get("model_kwargs") or {})))
              for r in ladders.rows("step4")]
     assert sizes == [7598, 4098, 6054, 5734, 5734]
 

@@ -1,19 +1,17 @@
-"""The import graph is the one s7/__init__.py draws: no module imports one above it, nothing imports in
-a circle, the commands import only the package and the learner's files, and nothing edits sys.path."""
+"""The import graph is the one s7/__init__.py draws, read from the folders themselves: s7/core/ is what
+utils.py stands on and imports nothing above it; s7/studies/ trains through utils.py and takes from it
+only what utils.py itself defines; every s7 name is imported from s7 (never through utils' re-exports);
+nothing imports in a circle; the commands import only the package and the learner's files; nothing
+edits sys.path."""
 import ast
 import json
 from pathlib import Path
 
 import pytest
 
-from s7.places import ROOT
+from s7.core.places import ROOT
 
-# what utils.py stands on: these import nothing but each other (and outside libraries)
-BELOW_UTILS = {"s7", "s7.places", "s7.records", "s7.data_checks", "s7.pixels", "s7.augment", "s7.gpu",
-               "s7.pil_loader", "s7.digits", "s7.verdict", "s7.canvas"}
-# and models.py, beside utils.py, which imports nothing of the project: the canvas reads the six steps'
-# weights in their classes
-NEEDS_MODELS = {"s7.canvas"}
+LEARNERS_FILES = {"utils", "models"}
 
 
 def module_name(path: Path) -> str:
@@ -50,14 +48,68 @@ def graph() -> dict[str, set[str]]:
     return {name: imports(path, modules) - {name} for name, path in modules.items()}
 
 
-def test_what_utils_stands_on_imports_nothing_above_it():
+def layer(name: str) -> str | None:
+    """'core' or 'studies' for a module of s7's two subpackages, from its dotted name alone."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "s7" and len(parts) > 1 else None
+
+
+def utils_names() -> tuple[set[str], set[str]]:
+    """The names utils.py defines, and the names it imports from s7 (its re-exports for the notebooks)."""
+    defined, imported = set(), set()
+    for node in ast.parse((ROOT / "utils.py").read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign):
+            defined |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("s7"):
+            imported |= {a.asname or a.name for a in node.names}
+    return defined, imported
+
+
+def names_taken_from_utils(path: Path) -> set[str]:
+    """What a file takes from utils: `from utils import x` and `utils.x` in code (not in strings)."""
+    taken = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "utils":
+            taken |= {a.name for a in node.names}
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "utils":
+            taken.add(node.attr)
+    return taken
+
+
+def test_s7_is_two_subpackages_and_nothing_else():
+    modules = project_modules()
+    s7_modules = [m for m in modules if m.startswith("s7.")]
+    assert {layer(m) for m in s7_modules} == {"core", "studies"}, sorted(s7_modules)
+    assert set((ROOT / "s7").glob("*.py")) == {ROOT / "s7" / "__init__.py"}
+
+
+def test_core_imports_nothing_above_it():
     g = graph()
-    assert BELOW_UTILS <= set(g), BELOW_UTILS - set(g)
+    for name, deps in g.items():
+        if layer(name) == "core":
+            above = {d for d in deps if layer(d) == "studies" or d == "utils" or not d.startswith(("s7", "models"))}
+            assert not above, (name, above)
+    assert all(layer(d) == "core" for d in g["utils"] if d.startswith("s7.")), g["utils"]
     assert g["models"] == set(), g["models"]
-    for name in BELOW_UTILS:
-        allowed = BELOW_UTILS | ({"models"} if name in NEEDS_MODELS else set())
-        assert g[name] <= allowed, (name, g[name] - allowed)
-    assert g["utils"] <= BELOW_UTILS | {"models"}, g["utils"] - BELOW_UTILS
+
+
+def test_studies_take_from_utils_only_what_it_defines():
+    defined, reexported = utils_names()
+    assert "train" in defined and "test" in defined
+    for name, path in project_modules().items():
+        if name in LEARNERS_FILES:
+            continue
+        taken = names_taken_from_utils(path)
+        assert taken <= defined, (name, "reaches s7 through utils:", taken & reexported, "unknown:", taken - defined)
+
+
+def test_tests_take_s7_names_from_s7():
+    defined, _ = utils_names()
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        taken = names_taken_from_utils(path)
+        assert taken <= defined, (path.name, taken - defined)
 
 
 def test_the_commands_import_only_the_package_and_the_learners_files():

@@ -3,10 +3,11 @@ import torch
 import torch.nn as nn
 
 import utils
+from s7.core.model_size import count_params, receptive_field_table
 
 
 def rf_rows(*layers, size=28):
-    return utils.receptive_field_table(nn.Sequential(*layers), (layers[0].in_channels, size, size))
+    return receptive_field_table(nn.Sequential(*layers), (layers[0].in_channels, size, size))
 
 def test_three_3x3_convs_give_rf_3_5_7():
     rows = rf_rows(nn.Conv2d(1, 4, 3), nn.Conv2d(4, 4, 3), nn.Conv2d(4, 4, 3))
@@ -34,7 +35,7 @@ def test_global_average_pool_covers_the_map():
 
 def test_linear_layers_over_a_map_see_all_of_it():
     net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 13 * 13, 8), nn.Linear(8, 10))
-    rows = utils.receptive_field_table(net)
+    rows = receptive_field_table(net)
     # the first Linear sees the whole 13x13 map at jump 2: like a global pool; the second adds nothing
     assert [r["rf"] for r in rows] == [3, 4, 4 + 12 * 2, 4 + 12 * 2]
     assert rows[-2]["macs"] == 4 * 13 * 13 * 8 and rows[-1]["macs"] == 80
@@ -57,4 +58,4 @@ def test_model_report_runs_on_cpu_and_leaves_rng_and_bn_alone(capsys):
     assert torch.equal(bn.running_mean, before)
     out = capsys.readouterr().out
     assert "Total params" in out and "RF" in out
-    assert totals["params"] == utils.count_params(model) and totals["final_rf"] >= 28
+    assert totals["params"] == count_params(model) and totals["final_rf"] >= 28

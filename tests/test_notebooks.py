@@ -4,13 +4,17 @@ import pytest
 
 import models
 import utils
-from s7 import record_sets
-from s7.notebooks import NOTEBOOKS
-from s7.places import ROOT
-from s7.records import HISTORY_KEYS, TARGET, load_results
-from s7.report.notebook_cells import results_cell, results_cell_content
-from s7.report.regenerate import README
-from s7.runner import WIDGET
+from s7.core.history import History
+from s7.core.loaders import TensorLoader, load_mnist_tensors
+from s7.core.model_size import count_macs, count_params
+from s7.core.places import ROOT, results_path
+from s7.core.records import load_model, load_results
+from s7.core.target import TARGET, meets_target, summarize
+from s7.studies import record_sets
+from s7.studies.notebooks import NOTEBOOKS
+from s7.studies.report.notebook_cells import results_cell, results_cell_content
+from s7.studies.report.regenerate import README
+from s7.studies.runner import WIDGET
 
 
 def notebook(n):
@@ -56,18 +60,18 @@ def test_notebook_shows_its_training_loop(n):
 
 @pytest.mark.parametrize("n", NOTEBOOKS)
 def test_results_file_matches_the_model(n):
-    record = load_results(utils.results_path(n))
+    record = load_results(results_path(n))
     model = getattr(models, f"Model{n}")()
-    assert record["model"] == f"Model{n}" and record["params"] == utils.count_params(model)
-    assert record["macs"] == utils.count_macs(model)
+    assert record["model"] == f"Model{n}" and record["params"] == count_params(model)
+    assert record["macs"] == count_macs(model)
     assert record["seed"] == 1 and not record["quick"] and record["holdout"] == 0
-    assert set(HISTORY_KEYS) <= set(record["history"])
+    assert set(History()) <= set(record["history"])
     assert len(record["history"]["test_acc"]) == record["epochs"] <= 15
 
 @pytest.mark.parametrize("n", NOTEBOOKS)
 def test_results_cell_is_this_runs(n):
     cell = results_cell(notebook(n))
-    record = load_results(utils.results_path(n))
+    record = load_results(results_path(n))
     source, attachments = results_cell_content(record)
     assert cell.source == source, "run python -m scripts.run --report"
     assert cell.get("attachments", {}) == attachments            # each picture inside the notebook, as it is now
@@ -85,7 +89,7 @@ def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(n):
 
 @pytest.mark.parametrize("n", NOTEBOOKS)
 def test_every_step_has_five_seeds_of_its_own_recipe(n):
-    record = load_results(utils.results_path(n))
+    record = load_results(results_path(n))
     seeds = record_sets.seed_records(n)
     assert {1, 2, 3, 4, 5} <= {r["seed"] for r in seeds}
     same = ("model", "params", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout", "quick",
@@ -95,17 +99,17 @@ def test_every_step_has_five_seeds_of_its_own_recipe(n):
     assert seed1["history"]["test_acc"] == record["history"]["test_acc"]    # the notebook's own run
 
 def test_final_model_meets_the_target_on_its_run_and_on_all_seeds_but_one():
-    record = load_results(utils.results_path(6))
-    assert utils.meets_target(record), utils.summarize(record)["last"]
+    record = load_results(results_path(6))
+    assert meets_target(record), summarize(record)["last"]
     seeds = record_sets.seed_records(6)
-    assert len(seeds) >= 5 and sum(utils.meets_target(r) for r in seeds) >= len(seeds) - 1, \
-        [utils.summarize(r)["last"] for r in seeds]
+    assert len(seeds) >= 5 and sum(meets_target(r) for r in seeds) >= len(seeds) - 1, \
+        [summarize(r)["last"] for r in seeds]
 
 def test_committed_weights_reproduce_the_reported_accuracy(real_root):
-    weights = utils.results_path(6, suffix=".pt")
+    weights = results_path(6, suffix=".pt")
     assert weights.stat().st_size < 1_000_000
     full = utils.evaluate_weights(models.Model6, weights, real_root, device="cpu")
-    assert full == pytest.approx(load_results(utils.results_path(6))["history"]["test_acc"][-1], abs=1e-6)
+    assert full == pytest.approx(load_results(results_path(6))["history"]["test_acc"][-1], abs=1e-6)
 
 def test_notebook_6_states_its_changes_briefly():
     cells = {t: c.source for c in notebook(6).cells for t in c.metadata.get("tags", []) if t in ("target", "analysis")}
@@ -122,29 +126,40 @@ def test_the_fit_is_the_kept_weights_on_the_clean_training_images(real_root):
     """Each published run records its fit (compute_fit, from the committed weights); step 4's is
     recomputed here (dropout: its running train accuracy reads lower than the fit), and every
     Results cell shows the figures of its file."""
-    record = load_results(utils.results_path(4))
-    model = utils.load_model(models.Model4, utils.results_path(4, suffix=".pt"))
-    x, y = utils.load_mnist_tensors(True, real_root)
-    loss, acc = utils.training_fit(model, utils.TensorLoader(x, y, 2000), "cpu")
+    record = load_results(results_path(4))
+    model = load_model(models.Model4, results_path(4, suffix=".pt"))
+    x, y = load_mnist_tensors(True, real_root)
+    loss, acc = utils.training_fit(model, TensorLoader(x, y, 2000), "cpu")
     assert acc == pytest.approx(record["clean_train_acc"], abs=0.02)       # another CPU kind: a digit or two
     assert loss == pytest.approx(record["clean_train_loss"], rel=1e-3)
     assert acc > record["history"]["train_acc"][-1]
     for n in NOTEBOOKS:
-        r = load_results(utils.results_path(n))
+        r = load_results(results_path(n))
         cell = results_cell(notebook(n)).source
         assert f"get **{r['clean_train_acc']:.2f}%** right (loss {r['clean_train_loss']:.4f})" in cell
         assert ("with dropout" in cell or "with augmentation" in cell) == (n >= 4)
 
 
 def test_the_reading_guide_states_the_lines_the_code_applies_and_why():
-    """Notebook 1's guide to the fit states the lines s7/verdict.py reads each axis with, and its reasons
+    """Notebook 1's guide to the fit states the lines s7/core/verdict.py reads each axis with, and its reasons
     hold in the seed studies, recomputed here: test below training at all seeds but at most one, the
     best-fitting step's mean near 99.8, the gap's standard deviation 0.02-0.10 at five of six steps."""
     import statistics
 
-    from s7.record_sets import study_records
-    from s7.verdict import (FITS, FITS_TRAINING, NO_OVER, OVER, OVER_FITTING_GAP, SOME_OVER, SOME_OVER_FITTING_GAP,
-                            UNDER, fit_reading, over_fitting, under_fitting)
+    from s7.core.verdict import (
+        FITS,
+        FITS_TRAINING,
+        NO_OVER,
+        OVER,
+        OVER_FITTING_GAP,
+        SOME_OVER,
+        SOME_OVER_FITTING_GAP,
+        UNDER,
+        fit_reading,
+        over_fitting,
+        under_fitting,
+    )
+    from s7.studies.record_sets import study_records
     guide = next(c.source for c in notebook(1).cells if "reading" in c.metadata.get("tags", []))
     assert f"Under **{FITS_TRAINING}%** right is under-fitting" in guide
     assert f"**{OVER_FITTING_GAP} points or more is over-fitting**" in guide
@@ -168,7 +183,7 @@ def test_the_reading_guide_states_the_lines_the_code_applies_and_why():
 def test_each_analysis_reads_the_fit_on_both_axes_as_the_fit_table_does(n):
     """The words an Analysis uses for its step's fit are the two readings of the means over seeds 1-5,
     recomputed here from the records and the lines notebook 1 teaches (99.5%, 0.15, 0.4)."""
-    from s7.record_sets import study_records
+    from s7.studies.record_sets import study_records
     runs = [r for r in study_records(n) if "clean_train_acc" in r]
     clean = sum(r["clean_train_acc"] for r in runs) / len(runs)
     gap = clean - sum(r["history"]["test_acc"][-1] for r in runs) / len(runs)

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from s7 import runner
-from s7.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
-from s7.places import ROOT
-from s7.records import load_results
-from s7.try_it import QUESTIONS, command
-from scripts import run
 from test_runner import run_command
+
+from s7.core.places import ROOT
+from s7.core.records import load_results
+from s7.studies import runner
+from s7.studies.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
+from s7.studies.try_it import QUESTIONS, command
+from scripts import run
 
 README = ROOT / "README.md"
 PRINTED = re.compile(r"(?:python -m scripts\.run|papermill)(?= |$)[^`\n]*")   # a command, to the span's end

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from s7.records import load_results
+from s7.core.model_size import count_params
+from s7.core.records import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT / "results" / "public"
@@ -81,7 +82,7 @@ def test_public_rerun_rows_and_fidelity_are_recomputed_from_their_files(name):
 
 
 def test_fidelity_fails_a_rerun_outside_its_authors_log():
-    from s7 import fidelity as tables
+    from s7.studies import fidelity as tables
     log = {"train_acc": [90.0, 96.0] + [98.0] * 13, "lr": [0.05] * 15}
     solution = {"log": log}
 
@@ -107,9 +108,9 @@ def test_public_3762_is_built_as_its_notebook_ran():
     """Its layout; the torch OneCycleLR its notebook builds and never steps sets SGD's momentum to
     0.95; its rate table gives, at the start of each epoch, the rates its notebook logged."""
     import torch
-    from s7 import public
-    import utils
-    assert utils.count_params(public.Public3762()) == 3762
+
+    from s7.studies import public
+    assert count_params(public.Public3762()) == 3762
     model = torch.nn.Linear(1, 1)
     spec = public.RECIPES["public3762"]
     optimizer = torch.optim.SGD(model.parameters(), lr=spec["optimizer"]["lr"])
@@ -155,9 +156,8 @@ def test_every_public_rerun_records_what_it_ran_with():
 
 
 def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
-    from s7 import public
-    import utils
-    assert utils.count_params(public.Public4968()) == 4968                     # the solution's own count
+    from s7.studies import public
+    assert count_params(public.Public4968()) == 4968                     # the solution's own count
     a = public.train_seed("public4968", seed=3, root=real_root, out=tmp_path, quick=True)
     b = public.train_seed("public4968", seed=3, root=real_root, out=tmp_path / "again", quick=True)
     assert a["history"]["test_acc"] == b["history"]["test_acc"]                # seeded: it repeats
@@ -166,7 +166,7 @@ def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
     assert saved["data_path"] == "dataloader (their torchvision transforms)"
     assert saved["lr_schedule"]["div_factor"] == 5 and saved["optimizer"] == {"name": "SGD", "lr": 0.065, "momentum": 0.9}
     assert "Shankarganesh127" in saved["source"]
-    assert utils.count_params(public.Public6128()) == 6128                     # the other solution's own count
+    assert count_params(public.Public6128()) == 6128                     # the other solution's own count
     c = public.train_seed("public6128", seed=3, root=real_root, out=tmp_path, quick=True)
     assert c["optimizer"] == {"name": "Adam", "lr": 0.01} and c["lr_schedule"]["name"] == "StepLR"
     assert "sunpau" in c["source"] and c["recipe"] == "public6128"
@@ -178,7 +178,7 @@ def test_public_recipe_runs_seeded_and_records_what_it_ran(real_root, tmp_path):
 def test_public_rerun_repeats_its_committed_first_epoch(name, real_root, assert_repeats):
     """The committed re-runs are what this code trains, transforms included: seed 1's first epoch (see
     conftest.repeats: bit for bit on the CPU kind that trained it)."""
-    from s7 import public
+    from s7.studies import public
     committed = load_results(ROOT / "results" / "public" / f"{name}_seed1.json")
     history = public.build(name, seed=1, root=real_root).fit(epochs=1)
     assert_repeats({"history": {k: history[k] for k in committed["history"]}}, committed)
@@ -187,7 +187,7 @@ def test_public_rerun_repeats_its_committed_first_epoch(name, real_root, assert_
 def test_an_unfaithful_rerun_shows_no_figures(monkeypatch):
     """A planted re-run whose first-epoch train accuracy lies 2 points under its author's log: the
     comparison rows name it not faithful and show none of its figures, and its test side is not shown."""
-    from s7.report import public_tables
+    from s7.studies.report import public_tables
     name = "public6128"
     planted = []
     for r in records(name):
@@ -224,7 +224,7 @@ def test_each_deviation_names_how_its_author_ran_it(name):
 def test_every_public_file_records_what_the_committed_code_writes(name):
     """Source, deviations and transforms as the committed recipe writes them, the momentum as its
     schedule leaves it; and the commit cited is the one the published log came from."""
-    from s7 import public
+    from s7.studies import public
     fields = public.recorded_fields(name)
     assert "transforms" in fields
     for record in records(name):
@@ -237,7 +237,7 @@ def test_every_public_file_records_what_the_committed_code_writes(name):
 def test_the_momentum_replayed_for_older_files_is_what_a_run_reads_back(real_root, tmp_path):
     """Files written before train_seed read the momentum back got it from replayed_momentum: the same
     schedule stepped without training. On a quick run both ways give the same value."""
-    from s7 import public
+    from s7.studies import public
     for name in ("public4968", "public6128"):
         record = public.train_seed(name, seed=2, root=real_root, out=tmp_path, quick=True)
         replayed = public.replayed_momentum(name, root=real_root, quick=True)
@@ -297,7 +297,7 @@ def test_the_authors_own_code_is_recomputed_from_its_files(name):
 def test_the_authors_own_code_table_from_planted_runs(monkeypatch):
     """Two planted runs of an author's code and two re-run seeds over a 2-epoch log: every cell and
     count of the table is the one written here by hand."""
-    from s7.report import public_tables
+    from s7.studies.report import public_tables
     solution = {"rerun": "planted", "log": {"lr": [0.1, 0.01], "train_acc": [90.0, 95.0], "test_acc": [97.0, 99.0]}}
 
     def run(seed, test, train=(90.5, 95.5)):

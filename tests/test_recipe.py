@@ -1,4 +1,4 @@
-"""s7/recipe.py: the studies' runs, built from a recipe dict, trained by the notebooks' loop, written where they belong."""
+"""s7/studies/recipe.py: the studies' runs, built from a recipe dict, trained by the notebooks' loop, written where they belong."""
 import json
 from pathlib import Path
 
@@ -7,11 +7,13 @@ import torch
 
 import utils
 from models import Model1, Model4, Model6
-from s7 import recipe as recipe_module
-from s7.places import ROOT, results_path
-from s7.recipe import GradientClipping, Recipe, build_scheduler
-from s7.records import HISTORY_KEYS, load_results
-
+from s7.core.history import History
+from s7.core.loaders import Loaders, TensorLoader, load_mnist_tensors
+from s7.core.model_size import count_params
+from s7.core.places import ROOT, results_path
+from s7.core.records import load_results
+from s7.studies import recipe as recipe_module
+from s7.studies.recipe import GradientClipping, Recipe, build_scheduler
 
 SGD = {"name": "SGD", "lr": 0.05, "momentum": 0.9}
 
@@ -37,9 +39,9 @@ def test_results_json_has_settings_and_history(fake_root, tmp_path):
                 "torch", "device", "params", "history"):
         assert key in saved, key
     assert "step" not in saved and "ema_decay" not in saved and "label_smoothing" not in saved
-    assert saved["model"] == "Model4" and saved["params"] == utils.count_params(Model4())
+    assert saved["model"] == "Model4" and saved["params"] == count_params(Model4())
     assert saved["optimizer"] == SGD and saved["lr_schedule"]["name"] == "OneCycleLR"
-    assert set(saved["history"]) == set(HISTORY_KEYS)
+    assert set(saved["history"]) == set(History())
     assert all(len(v) == 2 for v in saved["history"].values())
     assert all(0 <= a <= 100 for a in saved["history"]["test_acc"])
     assert saved["history"]["lr"][0] < saved["history"]["lr"][1]     # OneCycle warms up, per batch
@@ -65,10 +67,10 @@ def test_plateau_schedule_refuses_the_test_split(fake_root):
 def test_short_real_training_learns(real_root):
     recipe = Recipe(Model1, notebook=1, seed=1, epochs=2, batch_size=64, optimizer=SGD, data_root=real_root,
                     device="cpu")
-    train_x, train_y = utils.load_mnist_tensors(True, real_root)
-    test_x, test_y = utils.load_mnist_tensors(False, real_root)
-    recipe.loaders = utils.Loaders(utils.TensorLoader(train_x[:4000], train_y[:4000], 64, shuffle=True, seed=1),
-                                   utils.TensorLoader(test_x[:2000], test_y[:2000], 2000), "test")
+    train_x, train_y = load_mnist_tensors(True, real_root)
+    test_x, test_y = load_mnist_tensors(False, real_root)
+    recipe.loaders = Loaders(TensorLoader(train_x[:4000], train_y[:4000], 64, shuffle=True, seed=1),
+                                   TensorLoader(test_x[:2000], test_y[:2000], 2000), "test")
     history = recipe.fit()
     assert history["train_loss"][1] < history["train_loss"][0] < 2.3     # below chance's log(10)
     assert history["test_acc"][-1] > 75                                   # chance is 10%

@@ -1,4 +1,4 @@
-"""The validation search's rounds (s7/rounds.py, search/rounds.py): their verdicts and test runs, a
+"""The validation search's rounds (s7/studies/rounds.py, search/rounds.py): their verdicts and test runs, a
 ruled-out candidate's seeds skipped, and a stopped search ending only the runs it started."""
 import json
 import signal
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from s7 import record_sets, rounds
-from s7.places import ROOT
+from s7.core.places import ROOT
+from s7.studies import record_sets, rounds
 
 
 @pytest.mark.parametrize("round_name, fallback, test_seeds", [

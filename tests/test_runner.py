@@ -1,23 +1,23 @@
-"""The runner (scripts/run.py, s7/runner.py) as a newcomer, an instructor and a maintainer use it: bad input
+"""The runner (scripts/run.py, s7/studies/runner.py) as a newcomer, an instructor and a maintainer use it: bad input
 refused in one line, a failing cell leaving the record alone, quick runs of every notebook, and the
 published record touched only by --publish."""
 import copy
-import re
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-
-import utils
 from conftest import digest, fresh_copy
-from s7 import runner
-from s7.notebooks import NOTEBOOKS, notebook_parameters
-from s7.places import ROOT, results_path
-from s7.records import load_results
+
+from s7.core.pil_loader import NO_AUGMENTATION
+from s7.core.places import ROOT, results_path
+from s7.core.records import load_results
+from s7.studies import runner
+from s7.studies.notebooks import NOTEBOOKS, notebook_parameters
 from scripts import run
 
 
@@ -99,7 +99,7 @@ def test_papermill_reads_every_parameter(n, caplog):
     assert not caplog.records, [r.getMessage() for r in caplog.records]
 
 def test_the_runner_compares_a_run_with_the_published_one():
-    published = load_results(utils.results_path(1))
+    published = load_results(results_path(1))
     assert runner.comparison(copy.deepcopy(published)) == "identical to the published run (results/S7_Model_1.json) to the digit"
     other = copy.deepcopy(published)
     other["history"]["test_acc"][-2] -= 0.25
@@ -210,13 +210,14 @@ def test_a_change_is_set_by_name_and_a_bad_one_refused_with_the_names_and_values
             runner.apply_settings(5, [setting])
         if "parameter" in words:
             assert "EPOCHS=15; BATCH_SIZE=128" in str(err.value)             # the names and their values
-    from s7.places import change_name
+    from s7.core.places import change_name
     assert change_name(5, ["AUGMENT.degrees=15"]) == "S7_Model_5_AUGMENT.degrees-15"
 
 
 def test_a_change_at_several_seeds_is_judged_by_the_one_rule():
     from conftest import difference_sentence
-    from s7.verdict import study_means
+
+    from s7.core.standing import study_means
     published = [load_results(ROOT / "results" / "seeds" / f"S7_Model_2_seed{s}.json") for s in (1, 2, 3)]
     changed = [copy.deepcopy(r) for r in published]
     for r, bump in zip(changed, (0.10, 0.12, 0.08)):
@@ -326,6 +327,6 @@ def test_notebook_5_runs_without_augmentation(real_root, tmp_path):
     utils.show_augmented): every cell runs, and the transform's cell says in one line that there is none."""
     result = run_command("--notebook", "5", "--set", "AUGMENT=None", "--seeds", "1", "--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert utils.NO_AUGMENTATION in result.stderr                 # the notebook's output, echoed
+    assert NO_AUGMENTATION in result.stderr                 # the notebook's output, echoed
     record = load_results(next(tmp_path.rglob("S7_Model_5_*.json")))
     assert record["augment"] is None and record["changes"] == {"AUGMENT": None}

@@ -1,13 +1,13 @@
-"""Student copies (python -m scripts.student_copies DEST, s7/student_copies.py): no answers, every question
+"""Student copies (python -m scripts.student_copies DEST, s7/studies/student_copies.py): no answers, every question
 kept, no outputs, no Analysis, the published notebooks never overwritten, and a copy that still runs."""
 import nbformat
 import pytest
 
-from s7 import runner
-from s7.notebooks import NOTEBOOKS, notebook_path
-from s7.places import ROOT
-from s7.student_copies import RESULTS_LINE, StudentCopyError, student_notebook
-from s7.try_it import QUESTIONS, command
+from s7.core.places import ROOT
+from s7.studies import runner
+from s7.studies.notebooks import NOTEBOOKS, notebook_path
+from s7.studies.student_copies import RESULTS_LINE, StudentCopyError, student_notebook
+from s7.studies.try_it import QUESTIONS, command
 from scripts import student_copies
 
 ANSWER_WORDS = ("The measured answer", "results/try_it", "generated:try_it")

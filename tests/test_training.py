@@ -4,6 +4,10 @@ import torch
 
 import utils
 from models import Model4
+from s7.core.loaders import TensorLoader
+from s7.core.mistakes import confusion_matrix, misclassified, predictions
+from s7.core.places import results_path
+from s7.core.standing import is_published_run, where_it_stands
 
 
 def test_train_refuses_a_per_epoch_scheduler(fake_root):
@@ -23,8 +27,8 @@ def test_the_fit_is_scored_on_the_clean_training_images_whatever_the_loader_augm
             out[:, 3] = 0.0
             return torch.log_softmax(out, dim=1)
     train_x = torch.randint(0, 255, (40, 28, 28), dtype=torch.uint8)
-    train = utils.TensorLoader(train_x, torch.full((40,), 3), 8, shuffle=True, augment={"degrees": 30, "shift": 4}, seed=1)
-    test = utils.TensorLoader(train_x[:10], torch.full((10,), 5), 8)
+    train = TensorLoader(train_x, torch.full((40,), 3), 8, shuffle=True, augment={"degrees": 30, "shift": 4}, seed=1)
+    test = TensorLoader(train_x[:10], torch.full((10,), 5), 8)
     loss, acc = utils.training_fit(SaysThree(), train, "cpu", batch_size=16)
     assert acc == 100.0 and (loss, acc) == pytest.approx(utils.test(SaysThree(), [(train.images, train.labels)], "cpu"))
     assert utils.test(SaysThree(), test, "cpu")[1] == 0.0
@@ -71,12 +75,12 @@ def test_the_errors_a_learner_looks_at():
         logits[i, pred] = strength
     images = torch.arange(6.0).view(6, 1, 1, 1).expand(6, 1, 2, 2).clone()
     loader = [(images[:4], truth[:4]), (images[4:], truth[4:])]
-    _, labels, preds, confidence = utils.predictions(Fixed(logits), loader, "cpu")
+    _, labels, preds, confidence = predictions(Fixed(logits), loader, "cpu")
     assert preds.tolist() == [0, 7, 2, 8, 9, 5] and labels.tolist() == truth.tolist()
     assert confidence[3] == pytest.approx(torch.softmax(logits[3], 0).max().item())
-    counts = utils.confusion_matrix(labels, preds)
+    counts = confusion_matrix(labels, preds)
     assert counts.sum() == 6 and counts[1, 7] == counts[3, 8] == counts[4, 9] == 1 and counts.trace() == 3
-    wrong, total = utils.misclassified(Fixed(logits), loader, "cpu", n=2)
+    wrong, total = misclassified(Fixed(logits), loader, "cpu", n=2)
     assert total == 3 and [(t, p) for _, t, p, _ in wrong] == [(3, 8), (1, 7)]     # the surest mistakes first
     assert wrong[0][3] > wrong[1][3]
 
@@ -149,15 +153,15 @@ def test_the_checks_before_training_leave_the_run_alone(fake_root, capsys):
 
 
 def test_where_a_run_stands_among_the_published_seeds():
-    from s7.records import load_results
-    record = load_results(utils.results_path(6))
-    assert utils.is_published_run(record)
-    line = utils.where_it_stands(record)
+    from s7.core.records import load_results
+    record = load_results(results_path(6))
+    assert is_published_run(record)
+    line = where_it_stands(record)
     assert "inside the range of the published recipe's" in line and "This is the published recipe" in line
     other = dict(record, seed=7, optimizer=dict(record["optimizer"], lr=0.3))
     other["history"] = dict(record["history"], test_acc=record["history"]["test_acc"][:-3] + [90.0] * 3)
-    assert not utils.is_published_run(other)
-    line = utils.where_it_stands(other)
+    assert not is_published_run(other)
+    line = where_it_stands(other)
     assert "lies below the range" in line and "one seed cannot tell" in line
     assert "python -m scripts.run --notebook 6 --seeds 1 2 3 4 5 --set NAME=VALUE" in line
-    assert "do not compare" in utils.where_it_stands(dict(other, quick=True))
+    assert "do not compare" in where_it_stands(dict(other, quick=True))

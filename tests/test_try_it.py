@@ -6,16 +6,15 @@ import re
 
 import nbformat
 import pytest
+from conftest import difference_sentence, one_rule, signed
 
 import models
-
-from conftest import difference_sentence, one_rule, signed
-from s7 import ladders
-from s7.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
-from s7.places import ROOT
-from s7.recipe import notebook_recipe
-from s7.runner import apply_settings
-from s7.try_it import QUESTIONS, answer_paths, command
+from s7.core.places import ROOT
+from s7.studies import ladders
+from s7.studies.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
+from s7.studies.recipe import notebook_recipe
+from s7.studies.runner import apply_settings
+from s7.studies.try_it import QUESTIONS, answer_paths, command
 
 
 def try_it(n: int) -> str:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import utils
-from s7.places import RESULTS_DIR, ROOT
-from s7.records import load_results
+from s7.core.places import RESULTS_DIR, ROOT, results_path
+from s7.core.records import load_results
 
 TUNING_MD = (ROOT / "TUNING.md").read_text()
 TUNING = ROOT / "results" / "tuning"
@@ -96,7 +95,7 @@ def test_every_tuning_run_is_in_one_rounds_table_and_the_log_is_gone():
 
 
 def test_size_sweep_is_the_final_recipe_with_narrower_widths():
-    record = load_results(utils.results_path(6))
+    record = load_results(results_path(6))
     runs = [load_results(f) for f in sorted((RESULTS_DIR / "sizes").glob("*.json"))]
     by_width = {}
     for r in runs:

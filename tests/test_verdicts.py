@@ -1,14 +1,14 @@
-"""Every verdict on a change follows the one rule (s7/verdict.py), recomputed from the files with the tests'
+"""Every verdict on a change follows the one rule (s7/core/verdict.py), recomputed from the files with the tests'
 own arithmetic (conftest.one_rule), and the rule holds at the boundaries today's data never reaches."""
 import json
 from pathlib import Path
 
 import pytest
+from conftest import difference_sentence, one_rule
 
-from conftest import difference_sentence, one_rule, signed
-from s7.places import ROOT
-from s7.report import differences
-from s7.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, paired_difference
+from s7.core.places import ROOT
+from s7.core.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, paired_difference
+from s7.studies.report import differences
 
 
 def last3(path: Path) -> list[float]:
@@ -72,7 +72,7 @@ def test_the_interval_is_judged_unrounded_at_the_four_boundaries():
 
 
 def test_a_figure_keeps_its_sign():
-    from s7.verdict import points
+    from s7.core.verdict import points
     assert [points(x) for x in (0.2149, -0.002, -0.0006, 0.004, 0.0, -0.05)] == \
         ["+0.21", "-0.002", "-0.001", "+0.004", "0.00", "-0.05"]
 

@@ -9,11 +9,11 @@ import torch
 
 import utils
 from models import Model2
-from s7 import epoch_times
-from s7.places import results_path
-from s7.records import load_results
-from s7.runner import keep_prose
-from s7.verdict import is_published_run
+from s7.core.places import results_path
+from s7.core.records import load_results
+from s7.core.standing import is_published_run
+from s7.studies import epoch_times
+from s7.studies.runner import keep_prose
 
 
 def test_the_record_names_the_optimizer_and_schedule_that_ran(tmp_path):
