@@ -19,24 +19,27 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from s7.core.augment import random_affine
+from s7.core.history import eval_split
 from s7.core.loaders import EVAL_BATCH, QUICK_EVAL, QUICK_TRAIN, Loaders, TensorLoader, load_mnist_tensors
-from s7.core.mistakes import misclassified, predictions, confusion_matrix
+from s7.core.mistakes import confusion_matrix, misclassified, predictions
 from s7.core.model_size import count_macs, count_params, format_rf_table, receptive_field_table
 from s7.core.pictures import image_grid
 from s7.core.pil_loader import NO_AUGMENTATION
-from s7.core.records import load_model, optimizer_record, changed_arguments, write_run
+from s7.core.records import changed_arguments, load_model, optimizer_record, write_run
 from s7.core.schedules import check_per_batch
 from s7.core.target import TARGET_ACC
 
-# names the notebooks call from s7, so that a notebook needs `import utils` alone
-from s7.core.canvas import draw_digit  # noqa: F401, E402  (notebook 6)
-from s7.core.digits import show_predictions  # noqa: F401  (notebook 6)
-from s7.core.gpu import cuda_graph  # noqa: F401  (every notebook's setup cell)
-from s7.core.history import History  # noqa: F401  (every notebook)
-from s7.core.pil_loader import torchvision_augment  # noqa: F401  (notebook 5)
-from s7.core.places import SAMPLES_DIR, results_path  # noqa: F401  (notebook 6)
-from s7.core.standing import is_published_run, where_it_stands  # noqa: F401  (every notebook; notebook 6)
-from s7.core.target import meets_target, summarize, target_line  # noqa: F401  (every notebook; notebook 6)
+# What the notebooks call from s7, so that a notebook needs `import utils` alone:
+# History, target_line, where_it_stands and cuda_graph every notebook; torchvision_augment notebook 5;
+# the rest notebook 6
+from s7.core.canvas import draw_digit  # noqa: F401
+from s7.core.digits import show_predictions  # noqa: F401
+from s7.core.gpu import cuda_graph  # noqa: F401
+from s7.core.history import History  # noqa: F401
+from s7.core.pil_loader import torchvision_augment  # noqa: F401
+from s7.core.places import SAMPLES_DIR, results_path  # noqa: F401
+from s7.core.standing import is_published_run, where_it_stands  # noqa: F401
+from s7.core.target import meets_target, summarize, target_line  # noqa: F401
 
 
 # ----------------------------------------------------------------------------
@@ -319,7 +322,7 @@ def plot_history(history: dict, title: str = ""):
     The accuracy axis leaves out epoch 1 when showing it would squash the others, and says so."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
-    split = "test" if "test_acc" in history else "val"
+    split = eval_split(history)
     epochs = range(1, len(history["train_acc"]) + 1)
     averaged = f"raw_{split}_acc" in history   # a WeightAverage run: show the trained weights too
     scheduled = len(set(history["lr"])) > 1

@@ -28,6 +28,7 @@ import torch
 
 import utils
 from models import Model6
+from s7.core.data_checks import DATA_ROOT_HELP
 from s7.core.gpu import CudaGraph
 from s7.core.loaders import EVAL_BATCH, TensorLoader, load_mnist_tensors
 from s7.core.model_size import count_macs, count_params
@@ -97,7 +98,7 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--batch-size", type=int, help="default: step 6's")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
-    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default $MNIST_ROOT, else ./data)")
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
     params = notebook_parameters(NOTEBOOK)

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from s7.core.data_checks import DATA_ROOT_HELP
 from s7.core.places import RUNS
 from s7.studies.epoch_times import EPOCH_TIMES, machine, measure, save
 
@@ -22,7 +23,7 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="smoke mode: a small subset, one timed round")
     p.add_argument("--out", help=f"where to write epoch_times.json (default: {RUNS.name}/)")
     p.add_argument("--publish", action="store_true", help=f"write {EPOCH_TIMES.relative_to(EPOCH_TIMES.parents[1])}")
-    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     args = p.parse_args(argv)
     if args.publish and (args.quick or args.out):
         p.error("--publish writes the full measurement to results/: drop --quick and --out")

@@ -20,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from s7.core.data_checks import DATA_ROOT_HELP
 from s7.core.places import RESULTS_DIR, RUNS
 from s7.core.standing import study_means
 from s7.core.verdict import seed_mean
@@ -68,7 +69,7 @@ def parse_args(argv=None):
     p.add_argument("--out", help=f"write the executed notebook and results here (default: {RUNS.name}/)")
     p.add_argument("--publish", action="store_true",
                    help="write results/ and the saved notebook: the published record (maintainers)")
-    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     p.add_argument("--silent", action="store_true", help="do not echo the notebook's output")
     args = p.parse_args(argv)
     if args.notebook is not None and args.notebook not in NOTEBOOKS:

@@ -12,7 +12,7 @@ import sys
 
 from s7.core.places import STUDY_SEEDS
 from s7.studies.ladders import LADDERS, OUT, rows, train_seed
-from s7.studies.recipe import add_study_arguments, seeded_runs, study_out
+from s7.studies.study_options import add_study_arguments, seeded_runs, study_out
 
 
 def main(argv=None) -> int:

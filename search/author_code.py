@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from s7.core.data_checks import MNISTDataError, ensure_mnist
+from s7.core.data_checks import DATA_ROOT_HELP, MNISTDataError, ensure_mnist
 from s7.core.places import ORIGINAL, RESULTS_DIR, RUNS, study_path
 from s7.core.records import cpu_name
 
@@ -142,7 +142,7 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[1])
     p.add_argument("--publish", action="store_true", help=f"write {OUT.relative_to(RESULTS_DIR.parent)}/")
     p.add_argument("--out", help="folder for the results files (default: runs/public/original/)")
-    p.add_argument("--data-root", help="folder holding MNIST/raw/ (default: $MNIST_ROOT, else ./data)")
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     args = p.parse_args(argv)
     if args.publish and args.out:
         p.error("give --publish or --out, not both")

@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from s7.studies.public import OUT, RECIPES, train_seed
-from s7.studies.recipe import add_study_arguments, seeded_runs, study_out
+from s7.studies.study_options import add_study_arguments, seeded_runs, study_out
 
 
 def main(argv=None) -> int:

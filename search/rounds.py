@@ -1,15 +1,16 @@
 """The validation search's rounds (s7/studies/rounds.py): run their candidates, or apply a round's rule.
 
-  python -m search.rounds round7 [round8 ...] --jobs 16 [--out DIR]   # every candidate x seed via search/tune.py
-  python -m search.rounds round7 --verdict                           # apply the round's rule to results/tuning/
+  python -m search.rounds round7 [round8 ...] --jobs 16   # every candidate x seed via search/tune.py -> runs/tuning/
+  python -m search.rounds round7 --publish                # -> results/tuning/ (the published record)
+  python -m search.rounds round7 --verdict                # the round's rule on runs/tuning/ (--publish: results/tuning/)
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from s7.studies.rounds import OUT, ROUNDS, round_decision, run_rounds
+from s7.studies.study_options import study_out
 
 
 def main(argv=None) -> int:
@@ -17,12 +18,16 @@ def main(argv=None) -> int:
     p.add_argument("rounds", nargs="+", choices=sorted(ROUNDS), metavar="ROUND",
                    help=f"one or more of {', '.join(ROUNDS)}")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (one process each)")
-    p.add_argument("--out", default=str(OUT))
-    p.add_argument("--verdict", action="store_true", help="apply the round's rule to the runs in --out")
+    p.add_argument("--out", help="folder for the runs (default: runs/tuning/; with --publish, results/tuning/)")
+    p.add_argument("--publish", action="store_true", help="write the published record")
+    p.add_argument("--verdict", action="store_true",
+                   help="apply the round's rule to the runs where the runs go (runs/tuning/, --publish, --out)")
     args = p.parse_args(argv)
+    args.quick = False                  # a round is never a smoke run
+    out = study_out(args, OUT)
     if args.verdict:
         for round_name in args.rounds:
-            v = round_decision(round_name, Path(args.out))
+            v = round_decision(round_name, out)
             print(round_name)
             for name, r in sorted(v["rows"].items(), key=lambda kv: kv[1]["params"]):
                 note = "  qualifies" if name in v["qualified"] else ""
@@ -35,7 +40,7 @@ def main(argv=None) -> int:
             else:
                 print(f"  chosen: {v['chosen']}" if v["chosen"] else f"  none qualifies; highest mean: {v['fallback']}")
         return 0
-    run_rounds(args.rounds, args.jobs, Path(args.out))
+    run_rounds(args.rounds, args.jobs, out)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Try a recipe variant on the validation split (never the test set) -> results/tuning/NAME.json.
+"""Try a recipe variant on the validation split (never the test set) -> runs/tuning/NAME.json
+(results/tuning/ with --publish).
 
   python -m search.tune nodrop_mild --model Model4 --config \
       '{"model_kwargs": {"dropout": 0.0}, "augment": {"degrees": 5, "shift": 1}, "optimizer": {...}, ...}'
@@ -10,30 +11,31 @@ architectures tried and not adopted). TUNING.md's round tables are generated fro
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import models
 from s7.core.target import summarize
 from s7.studies import candidates
 from s7.studies.recipe import HOLDOUT, Recipe, save_as
 from s7.studies.rounds import OUT
+from s7.studies.study_options import add_study_arguments, study_out
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", help="the variant's name: results/tuning/NAME.json")
+    p.add_argument("name", help="the variant's name: <out>/NAME.json")
     p.add_argument("--model", default="Model4", help="a class of models.py or s7/studies/candidates.py")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--config", required=True, help="JSON of Recipe keyword arguments (s7/studies/recipe.py)")
-    p.add_argument("--out", default=str(OUT))
+    add_study_arguments(p, OUT)
     args = p.parse_args(argv)
     model_cls = getattr(models, args.model, None) or getattr(candidates, args.model, None)
     if not isinstance(model_cls, type):
         p.error(f"unknown model {args.model}: choose one of Model1 ... Model6, Candidate, Separable, Net")
     config = json.loads(args.config)
-    seeded = Recipe(model_cls, seed=args.seed, holdout=config.pop("holdout", HOLDOUT), **config)
+    seeded = Recipe(model_cls, seed=args.seed, holdout=config.pop("holdout", HOLDOUT), quick=args.quick,
+                    data_root=args.data_root, **config)
     seeded.fit()
-    record = save_as(seeded, Path(args.out) / f"{args.name}.json")     # notebook 0: a search run, not a notebook's
+    record = save_as(seeded, study_out(args, OUT) / f"{args.name}.json")     # notebook 0: a search run, not a notebook's
     s = summarize(record)
     print(f"{args.name}: params {s['params']:,}, {seeded.loaders.eval_split} last 3 {s['last']}")
     return 0

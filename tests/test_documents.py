@@ -72,11 +72,11 @@ def test_notebook_6_says_where_its_run_and_the_gpu_run_stand_among_its_seeds():
     import nbformat
 
     from s7.core.places import RESULTS_DIR
+    from s7.core.standing import published_seeds
     from s7.studies.notebooks import notebook_path
-    from s7.studies.record_sets import seed_records
     from s7.studies.report.notebook_cells import final_run_lines
 
-    means = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in seed_records(6)}
+    means = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in published_seeds(6)}
     record = load_results(results_path(6))
     mine = sum(record["history"]["test_acc"][-3:]) / 3
     rank = 1 + sum(m > mine for m in means.values())

@@ -77,7 +77,7 @@ def seed_text(n: int) -> str:
     meeting the target, the mean and the worst of the last 3 epochs (each seed's own figures reach
     the prose through the tables that show them, the Results cell)."""
     lines = []
-    for group in (run_sets.seed_records(n), run_sets.study_records(n)):
+    for group in (run_sets.published_seeds(n), run_sets.study_records(n)):
         if group:
             lasts = pooled_last(group)
             lines.append(f"{sum(map(meets_target, group))} of {len(group)}; {mean(lasts):.2f} {min(lasts):.2f}")

@@ -90,7 +90,7 @@ def test_saved_notebooks_show_no_frozen_bars_or_scratch_paths(n):
 @pytest.mark.parametrize("n", NOTEBOOKS)
 def test_every_step_has_five_seeds_of_its_own_recipe(n):
     record = load_results(results_path(n))
-    seeds = record_sets.seed_records(n)
+    seeds = record_sets.published_seeds(n)
     assert {1, 2, 3, 4, 5} <= {r["seed"] for r in seeds}
     same = ("model", "params", "epochs", "batch_size", "optimizer", "lr_schedule", "augment", "holdout", "quick",
             "ema_decay", "label_smoothing", "model_kwargs", "data_path")
@@ -101,7 +101,7 @@ def test_every_step_has_five_seeds_of_its_own_recipe(n):
 def test_final_model_meets_the_target_on_its_run_and_on_all_seeds_but_one():
     record = load_results(results_path(6))
     assert meets_target(record), summarize(record)["last"]
-    seeds = record_sets.seed_records(6)
+    seeds = record_sets.published_seeds(6)
     assert len(seeds) >= 5 and sum(meets_target(r) for r in seeds) >= len(seeds) - 1, \
         [summarize(r)["last"] for r in seeds]
 

@@ -234,16 +234,35 @@ def test_every_public_file_records_what_the_committed_code_writes(name):
     assert f" at {commit[:7]}" in fields["source"]
 
 
+def replayed_momentum(name: str, root=None, quick: bool = False):
+    """The momentum (or Adam's betas) a public recipe's optimizer holds after its schedule has run every
+    batch of its epochs: the schedule replayed on the optimizer, without training (what train_seed reads
+    back from the trained optimizer; for files written before it did)."""
+    import warnings
+
+    from s7.core.schedules import is_per_batch
+    from s7.studies import public
+    seeded = public.build(name, seed=1, root=root, quick=quick)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                    # stepping a schedule before any optimizer step
+        if seeded.scheduler is not None:
+            steps = len(seeded.loaders.train) if is_per_batch(seeded.scheduler) else 1
+            for _ in range(steps * seeded.recipe["epochs"]):
+                seeded.scheduler.step()
+    group = seeded.optimizer.param_groups[0]
+    return group.get("momentum", group.get("betas"))
+
+
 def test_the_momentum_replayed_for_older_files_is_what_a_run_reads_back(real_root, tmp_path):
     """Files written before train_seed read the momentum back got it from replayed_momentum: the same
     schedule stepped without training. On a quick run both ways give the same value."""
     from s7.studies import public
     for name in ("public4968", "public6128"):
         record = public.train_seed(name, seed=2, root=real_root, out=tmp_path, quick=True)
-        replayed = public.replayed_momentum(name, root=real_root, quick=True)
+        replayed = replayed_momentum(name, root=real_root, quick=True)
         assert record["trained_momentum"] == (list(replayed) if isinstance(replayed, tuple) else replayed)
         older = records(name)[0]
-        full = public.replayed_momentum(name, root=real_root)
+        full = replayed_momentum(name, root=real_root)
         assert older["trained_momentum"] == (list(full) if isinstance(full, tuple) else full)
 
 

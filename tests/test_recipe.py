@@ -13,6 +13,7 @@ from s7.core.model_size import count_params
 from s7.core.places import ROOT, results_path
 from s7.core.records import load_results
 from s7.studies import recipe as recipe_module
+from s7.studies import study_options
 from s7.studies.recipe import GradientClipping, Recipe, build_scheduler
 
 SGD = {"name": "SGD", "lr": 0.05, "momentum": 0.9}
@@ -116,7 +117,7 @@ def test_a_study_writes_under_runs_unless_published(study, tmp_path, monkeypatch
     --publish, and never a quick run published."""
     import importlib
     module = importlib.import_module(f"search.{study}")
-    monkeypatch.setattr(recipe_module, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(study_options, "RUNS", tmp_path / "runs")
     outs = []
     monkeypatch.setattr(module, "seeded_runs", lambda name, seeds, out, train: outs.append(Path(out)))
     first = ["public4968"] if study == "public" else ["--rows", "onecycle"]
@@ -131,11 +132,43 @@ def test_a_study_writes_under_runs_unless_published(study, tmp_path, monkeypatch
         module.main(first + ["--publish", "--out", str(tmp_path / "elsewhere")])
     assert outs == [tmp_path / "runs" / module.OUT.name] * 2 + [module.OUT]
 
+def test_the_search_rounds_write_under_runs_unless_published(tmp_path, monkeypatch):
+    """search/rounds.py and search/tune.py: runs/tuning/ by default, results/tuning/ with --publish, --out
+    where given; a round's --verdict reads where its runs went."""
+    from search import rounds, tune
+    monkeypatch.setattr(study_options, "RUNS", tmp_path / "runs")
+    ran, judged = [], []
+    monkeypatch.setattr(rounds, "run_rounds", lambda names, jobs, out: ran.append(Path(out)))
+    monkeypatch.setattr(rounds, "round_decision", lambda name, out: judged.append(Path(out)) or
+                        dict(rows={}, qualified=[], pending=[], chosen=None, fallback=None))
+    assert rounds.main(["round7"]) == 0 and rounds.main(["round7", "--publish"]) == 0
+    assert rounds.main(["round7", "--out", str(tmp_path / "x")]) == 0
+    assert ran == [tmp_path / "runs" / "tuning", ROOT / "results" / "tuning", tmp_path / "x"]
+    assert rounds.main(["round7", "--verdict"]) == 0
+    assert judged == [tmp_path / "runs" / "tuning"]
+
+    saved = []
+
+    class Fitted:
+        loaders = type("L", (), {"eval_split": "val"})
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def fit(self):
+            pass
+    monkeypatch.setattr(tune, "Recipe", Fitted)
+    monkeypatch.setattr(tune, "save_as", lambda run, path: saved.append(Path(path)) or
+                        {"params": 1, "history": {"val_acc": [99.0], "train_acc": [99.0]}})
+    assert tune.main(["v", "--config", "{}"]) == 0 and tune.main(["v", "--config", "{}", "--publish"]) == 0
+    assert saved == [tmp_path / "runs" / "tuning" / "v.json", ROOT / "results" / "tuning" / "v.json"]
+
+
 def test_a_quick_run_never_replaces_a_finished_file(tmp_path):
     finished = json.loads((ROOT / "results" / "public" / "step6_on_3762_seed1.json").read_text())
     (tmp_path / "row_seed1.json").write_text(json.dumps(finished))
     (tmp_path / "row_seed2.json").write_text(json.dumps(dict(finished, seed=2, quick=True)))
     trained = []
-    recipe_module.seeded_runs("row", [1, 2], tmp_path, train=lambda seed: trained.append(seed) or dict(finished, seed=seed))
+    study_options.seeded_runs("row", [1, 2], tmp_path, train=lambda seed: trained.append(seed) or dict(finished, seed=seed))
     assert trained == [2]                                   # the finished file kept, the quick one redone
     assert json.loads((tmp_path / "row_seed1.json").read_text()) == finished

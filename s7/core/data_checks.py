@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_ROOT = "./data"             # where torchvision downloads on a connected machine
 ROOT_ENV = "MNIST_ROOT"
+DATA_ROOT_HELP = f"folder holding MNIST/raw/ (default: ${ROOT_ENV}, else {DEFAULT_ROOT})"   # every command's --data-root
 
 # name -> (IDX magic number, shape of one item); the four files torchvision expects
 MNIST_FILES = {

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 
+def eval_split(history: dict) -> str:
+    """'test', or 'val' for a run that held a validation split out of the training set."""
+    return "test" if "test_acc" in history else "val"
+
+
 class History(dict):
     """Per-epoch lists of what a run measured: the results file's "history".
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from s7.core.history import eval_split
 from s7.core.numbers import mean
 
 # Student's t, two-sided 95% (the 0.975 quantile), by degrees of freedom, to 3 decimals as tables print it
@@ -29,7 +30,7 @@ CLEAR_GAIN, CLEAR_LOSS, NOISE = "a clear gain", "a clear loss", "within the seed
 def seed_mean(record: dict) -> float:
     """What a run contributes to a comparison: the mean of its last 3 evaluation accuracies."""
     h = record["history"]
-    return mean(h["test_acc" if "test_acc" in h else "val_acc"][-3:])
+    return mean(h[f"{eval_split(h)}_acc"][-3:])
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def over_fitting(clean_train_acc: float, test_acc: float) -> str:
     """The second axis: how much more it gets wrong on the test set, the gap, in points (to 6 decimals,
     so that 99.7 - 99.3 reads 0.4 and not 0.4000000000000057)."""
     gap = round(clean_train_acc - test_acc, 6)
-    return OVER if gap >= OVER_FITTING_GAP else SOME_OVER if gap >= SOME_OVER_FITTING_GAP else NO_OVER
+    return OVER if gap > OVER_FITTING_GAP else SOME_OVER if gap >= SOME_OVER_FITTING_GAP else NO_OVER
 
 
 def fit_reading(clean_train_acc: float, test_acc: float) -> str:

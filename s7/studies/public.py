@@ -54,11 +54,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from s7.core.loaders import Loaders, TensorLoader, load_mnist_tensors
+from s7.core.loaders import QUICK_EVAL, QUICK_TRAIN, Loaders, TensorLoader, load_mnist_tensors
 from s7.core.pil_loader import PILDataset
 from s7.core.pixels import MEAN, STD
 from s7.core.places import PUBLIC, RESULTS_DIR, study_path
-from s7.core.schedules import is_per_batch
 from s7.studies.notebooks import notebook_parameters
 from s7.studies.recipe import SCHEDULERS, Recipe, notebook_recipe, save_as
 
@@ -282,7 +281,7 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
     train_x, train_y = load_mnist_tensors(True, root)
     test_x, test_y = load_mnist_tensors(False, root)
     if quick:
-        train_x, train_y, test_x, test_y = train_x[:2000], train_y[:2000], test_x[:500], test_y[:500]
+        train_x, train_y, test_x, test_y = train_x[:QUICK_TRAIN], train_y[:QUICK_TRAIN], test_x[:QUICK_EVAL], test_y[:QUICK_EVAL]
     if name == "public3762":
         data, path = ArrayDataset(train_x, train_y, r["transform"]()), "dataloader (their albumentations)"
     else:
@@ -320,19 +319,3 @@ def recorded_fields(name: str) -> dict:
     if "transform" in r:
         fields["transforms"] = repr(r["transform"]())
     return fields
-
-
-def replayed_momentum(name: str, root=None, quick: bool = False):
-    """The momentum (or Adam's betas) a public recipe's optimizer holds after its schedule has run every
-    batch of its epochs: the schedule replayed on the optimizer, without training (what train_seed reads
-    back from the trained optimizer; for files written before it did)."""
-    import warnings
-    seeded = build(name, seed=1, root=root, quick=quick)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                    # stepping a schedule before any optimizer step
-        if seeded.scheduler is not None:
-            steps = len(seeded.loaders.train) if is_per_batch(seeded.scheduler) else 1
-            for _ in range(steps * seeded.recipe["epochs"]):
-                seeded.scheduler.step()
-    group = seeded.optimizer.param_groups[0]
-    return group.get("momentum", group.get("betas"))

@@ -24,14 +24,9 @@ def load_notebook(notebook: int, folder=RESULTS_DIR):
     return load_results(path) if path.exists() else None
 
 
-def seed_records(notebook: int = 6) -> list[dict]:
-    """Every run of a notebook's published seed study (step 6 has seeds 1-10)."""
-    return published_seeds(notebook)
-
-
 def study_records(notebook: int) -> list[dict]:
     """The notebook's runs at seeds 1-5, the same seeds for every notebook (6 has more)."""
-    return [r for r in seed_records(notebook) if r["seed"] in STUDY_SEEDS]
+    return [r for r in published_seeds(notebook) if r["seed"] in STUDY_SEEDS]
 
 
 def seed_means(notebook: int) -> dict[int, float]:
@@ -71,7 +66,7 @@ def ladder_trained(ladder: str) -> bool:
 def size_groups(notebook: int = 6) -> dict[int, list[dict]]:
     """Parameters -> the test-set runs of the final recipe at that size (seed study and size sweep)."""
     groups: dict[int, list[dict]] = {}
-    for r in seed_records(notebook) + [load_results(f) for f in sorted((RESULTS_DIR / SIZES).glob("*.json"))]:
+    for r in published_seeds(notebook) + [load_results(f) for f in sorted((RESULTS_DIR / SIZES).glob("*.json"))]:
         groups.setdefault(r["params"], []).append(r)
     return dict(sorted(groups.items(), reverse=True))
 

@@ -10,12 +10,12 @@ import re
 import models
 from s7.core.numbers import mean, pct, pooled_last
 from s7.core.places import RESULTS_DIR
-from s7.core.standing import WHERE_WORDS, where
+from s7.core.standing import WHERE_WORDS, published_seeds, where
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import fit_reading, seed_mean
 from s7.studies import epoch_times
 from s7.studies.notebooks import NOTEBOOKS, notebook_path
-from s7.studies.record_sets import load_notebook, seed_means, seed_records, study_records
+from s7.studies.record_sets import load_notebook, seed_means, study_records
 from s7.studies.report.colab import fill_colab_links
 from s7.studies.report.ladder_tables import LADDER_TITLES, ladder_lines
 from s7.studies.report.steps import fit_line, gain_line
@@ -104,7 +104,7 @@ def folded(summary: str, lines: list[str]) -> list[str]:
 
 def final_run_lines(record: dict) -> list[str]:
     """Where the published run stands among all its seeds, and the same run on a GPU."""
-    all_seeds = {r["seed"]: seed_mean(r) for r in seed_records(record["notebook"])}
+    all_seeds = {r["seed"]: seed_mean(r) for r in published_seeds(record["notebook"])}
     if all_seeds.get(record["seed"]) != seed_mean(record):      # not one of the seed study's runs
         return [f"- This run's mean of its last 3 epochs, {seed_mean(record):.2f}%, lies "
                 f"{WHERE_WORDS[where(seed_mean(record), list(all_seeds.values()))]} the published recipe's "

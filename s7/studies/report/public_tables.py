@@ -5,7 +5,7 @@ from __future__ import annotations
 import models
 from s7.core.model_size import count_params
 from s7.core.numbers import mean, pct, pooled_last
-from s7.core.standing import where, where_counts
+from s7.core.standing import published_seeds, where, where_counts
 from s7.core.target import meets_target
 from s7.studies.fidelity import FIDELITY_MARGIN, fidelity, test_side, test_side_words
 from s7.studies.record_sets import (
@@ -14,7 +14,6 @@ from s7.studies.record_sets import (
     public_reruns,
     public_solutions,
     round_label,
-    seed_records,
     size_groups,
     tested_picks,
 )
@@ -147,7 +146,7 @@ def comparison_table(notebook: int = 6) -> str:
     with step 6's recipe (said plainly when it holds on at least 9 of 10 seeds); the authors' own code run
     here has its rows in RESULTS.md only."""
     rows = (COMPARISON_HEAD + public_rows(layouts=False, rerun_only=True, originals=False)
-            + [seeds_row("**this project: Model6**", seed_records(notebook))] + layout_rows())
+            + [seeds_row("**this project: Model6**", published_seeds(notebook))] + layout_rows())
     layout = public_reruns(STEP6_ON_PUBLIC)
     meeting = sum(map(meets_target, layout))
     if len(layout) >= 10 and meeting >= 0.9 * len(layout):

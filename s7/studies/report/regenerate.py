@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from s7.core.places import ROOT
-from s7.studies.record_sets import seed_records
+from s7.core.standing import published_seeds
 from s7.studies.report.colab import colab_note, fill_colab_links, git_remote, github_repo
 from s7.studies.report.ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line, takeaway_line
 from s7.studies.report.notebook_cells import samples_block, update_notebooks
@@ -63,7 +63,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 def readme_blocks(repo: str | None = None) -> dict:
     return {"headline": headline(), "compact": compact_table(), "steps": steps_table(), "gains": gains(), "fit": fit_table(),
-            "takeaway": takeaway_line(), "step4": step4_line(), "seeds": seed_table(seed_records(6)),
+            "takeaway": takeaway_line(), "step4": step4_line(), "seeds": seed_table(published_seeds(6)),
             "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo),
             "samples": samples_block()}
 

@@ -6,12 +6,12 @@ import json
 
 from s7.core.numbers import mean, pct, pooled_last
 from s7.core.records import trained_weights
+from s7.core.standing import published_seeds as seed_records_of
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
 from s7.studies import epoch_times
 from s7.studies.notebooks import NOTEBOOKS, step_title
 from s7.studies.record_sets import clean_training, fit_gaps, load_notebook, seed_means, study_records
-from s7.studies.record_sets import seed_records as seed_records_of
 from s7.studies.report.differences import clean_difference, fit_difference, step_difference
 from s7.studies.robustness import ROBUSTNESS
 
