@@ -2,7 +2,7 @@
 """How fast can step 6 train here? Its training step timed on each data path, side by side, in one process.
 
   (a) dataloader: torchvision-style Dataset + DataLoader + per-image PIL transforms
-  (b) fast:       utils.TensorLoader, the notebooks' data path: one tensor on the device,
+  (b) fast:       TensorLoader (s7/core/loaders.py), the notebooks' data path: one tensor on the device,
                   slicing, batched affine augmentation
   (c) floor:      the same step on batches prepared in memory beforehand (no data work)
   (d) graphed:    on CUDA only: the fast path with each update a replayed CUDA graph
@@ -10,84 +10,20 @@
   (d') the same with cuDNN's deterministic algorithms (cudnn_autotune=False)
 
 The step is notebook 6's, read from its parameters cell: Model6, its SGD, batch size, augmentation
-and weight average, trained by utils.train. Each path trains over the same number of batches after a
+and weight average, trained by utils.train (s7/studies/benchmark.py does the timing). Each path trains over the same number of batches after a
 warm-up, repeated; the table gives medians in images per second. Then the test-set evaluation
 throughput and, with --train, one full step-6 training (15 epochs) timed on this device.
 The last line is one JSON object.
 
   python -m scripts.benchmark [--quick] [--train] [--batches N] [--repeats R] [--out results/benchmark.json]
 """
+
 import argparse
-import itertools
 import json
-import statistics
-import time
 from pathlib import Path
 
-import torch
-
-import utils
-from models import Model6
 from s7.core.data_checks import DATA_ROOT_HELP
-from s7.core.gpu import CudaGraph
-from s7.core.loaders import EVAL_BATCH, TensorLoader, load_mnist_tensors
-from s7.core.model_size import count_macs, count_params
-from s7.core.pil_loader import dataloader
-from s7.core.target import TARGET_ACC
-from s7.studies.notebooks import notebook_parameters
-from s7.studies.recipe import Recipe, notebook_recipe
-
-NOTEBOOK = 6
-
-
-def sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def time_training(step: dict, batches, n_batches, warmup, device) -> float:
-    """Images per second of utils.train over n_batches batches drawn from `batches`; `step` holds
-    train()'s model, optimizer, weight average and graph."""
-    seen = []
-
-    def counted(n):
-        for x, y in itertools.islice(batches, n):
-            seen.append(len(y))
-            yield x, y
-    utils.train(loader=counted(warmup), device=device, desc="warm-up", **step)
-    sync(device)
-    start, seen[:] = time.perf_counter(), []
-    utils.train(loader=counted(n_batches), device=device, desc="timed", **step)
-    sync(device)
-    return sum(seen) / (time.perf_counter() - start)
-
-
-def graphed_run(model, params, cudnn_autotune: bool) -> dict:
-    """train()'s arguments for a copy of the model with its own SGD, weight average and CudaGraph."""
-    import copy
-    model = copy.deepcopy(model)
-    optimizer = torch.optim.SGD(model.parameters(), **params["OPTIMIZER"])
-    return dict(model=model, optimizer=optimizer, average=utils.WeightAverage(model, params["EMA_DECAY"]),
-                graph=CudaGraph(cudnn_autotune=cudnn_autotune))
-
-
-def endless(loader):
-    while True:
-        yield from loader
-
-
-def full_training(params: dict, device, root) -> dict:
-    """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through s7/studies/recipe.py."""
-    seeded = Recipe(Model6, notebook=NOTEBOOK, seed=params["SEED"], **notebook_recipe(params), data_root=root,
-                    device=str(device))
-    start = time.perf_counter()
-    history = seeded.fit()
-    sync(device)
-    wall = time.perf_counter() - start
-    last = history["test_acc"][-3:]
-    return {"train_seconds": round(sum(history["seconds"]), 2), "wall_seconds": round(wall, 2),
-            "last3_test_acc": last, "meets_target": min(last) >= TARGET_ACC,
-            "graphed": seeded.graph is not None and seeded.graph.graph is not None}
+from s7.studies.benchmark import benchmark
 
 
 def main(argv=None):
@@ -101,99 +37,7 @@ def main(argv=None):
     p.add_argument("--data-root", help=DATA_ROOT_HELP)
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
-    params = notebook_parameters(NOTEBOOK)
-    batch_size = args.batch_size or params["BATCH_SIZE"]
-    augment = params["AUGMENT"]
-    n_batches = args.batches or (80 if args.quick else 200)
-    warmup = 10
-    device = utils.pick_device(args.device)
-    threads = utils.set_threads()
-    utils.seed_everything(0)
-
-    images, labels = load_mnist_tensors(True, args.data_root)
-    test_x, test_y = load_mnist_tensors(False, args.data_root)
-    model = Model6().to(device)
-    optimizer = torch.optim.SGD(model.parameters(), **params["OPTIMIZER"])
-    average = utils.WeightAverage(model, params["EMA_DECAY"])
-    eager = dict(model=model, optimizer=optimizer, average=average)
-    totals = {"params": count_params(model), "macs": count_macs(model)}
-
-    workers = min(2, threads)
-    loaders = {
-        "dataloader": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0),
-        "dataloader_workers": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0,
-                                         num_workers=workers, persistent_workers=True),
-        "fast": TensorLoader(images, labels, batch_size, shuffle=True, augment=augment, device=device, seed=0),
-    }
-    # the floor: the fast path's batches, made before the clock starts
-    prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
-    paths = ["dataloader", "dataloader_workers", "fast", "floor"]
-    graphed = {}
-    if device.type == "cuda":
-        # one graph per variant, each over its own copy of the run (a graph binds to one model and optimizer)
-        graphed = {name: graphed_run(model, params, autotune)
-                   for name, autotune in (("graphed", True), ("graphed_repeatable", False))}
-        paths += list(graphed)
-    results = {name: [] for name in paths}
-    for _ in range(args.repeats):            # interleaved, so drift in machine speed hits all alike
-        for name in ("dataloader", "dataloader_workers", "fast"):
-            results[name].append(time_training(eager, endless(loaders[name]), n_batches=n_batches, warmup=warmup,
-                                               device=device))
-        results["floor"].append(time_training(eager, iter(prepared), n_batches=n_batches, warmup=warmup, device=device))
-        for name, graphed_train in graphed.items():
-            results[name].append(time_training(graphed_train, endless(loaders["fast"]), n_batches=n_batches,
-                                               warmup=warmup, device=device))
-
-    eval_loader = TensorLoader(test_x, test_y, EVAL_BATCH, device=device)
-    eval_runs = []
-    for _ in range(args.repeats):
-        sync(device)
-        start = time.perf_counter()
-        utils.test(model, eval_loader, device)
-        sync(device)
-        eval_runs.append(len(test_y) / (time.perf_counter() - start))
-
-    med = {k: statistics.median(v) for k, v in results.items()}
-    eval_img_s = statistics.median(eval_runs)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device} ({threads} threads)"
-    print(f"Model6: {totals['params']:,} parameters, {totals['macs']:,} multiply-adds per image; {name}, "
-          f"batch {batch_size}, {n_batches} timed batches x {args.repeats} repeats, augmentation {augment}, "
-          f"SGD with a weight average\n")
-    print(f"{'path':<44}{'median img/s':>14}{'ms/step':>9}{'vs (a)':>9}{'vs floor':>10}")
-    labels_ = {"dataloader": "(a) Dataset + DataLoader + PIL", "dataloader_workers": f"(a') the same, {workers} workers",
-               "fast": "(b) fast tensor path", "floor": "(c) compute floor (no data work)",
-               "graphed": "(d) fast path, each step a CUDA graph",
-               "graphed_repeatable": "(d') the same, deterministic cuDNN"}
-    for k in paths:
-        print(f"{labels_[k]:<44}{med[k]:>14,.0f}{1000 * batch_size / med[k]:>9.3f}{med[k] / med['dataloader']:>8.2f}x"
-              f"{med[k] / med['floor']:>9.0%}")
-    print(f"{'test-set evaluation (inference_mode)':<44}{eval_img_s:>14,.0f}")
-    speedup, of_floor = med["fast"] / med["dataloader"], med["fast"] / med["floor"]
-    if device.type == "cuda":
-        graph_gain, of_loader = med["graphed"] / med["fast"], med["graphed"] / med["dataloader"]
-        print(f"\ntargets on a CUDA GPU: graphed >= 5x DataLoader: {of_loader:.2f}x {'met' if of_loader >= 5 else 'MISSED'}; "
-              f"graphed >= 8x the eager fast path: {graph_gain:.2f}x {'met' if graph_gain >= 8 else 'MISSED'}")
-    else:
-        met = speedup >= 1.4 and of_floor >= 0.85
-        print(f"\ntargets on CPU: fast >= 1.4x DataLoader ({speedup:.2f}x) and within 15% of the floor "
-              f"({of_floor:.0%}): {'met' if met else 'MISSED'}")
-    best = med.get("graphed", med["fast"])
-    print(f"\none training epoch at the fastest: about {60000 / best:.2f} s (without evaluation)")
-    record = {"device": str(device), "device_name": name, "dataloader_img_s": round(med["dataloader"]),
-              "fast_img_s": round(med["fast"]), "floor_img_s": round(med["floor"]), "eval_img_s": round(eval_img_s),
-              "dataloader_workers_img_s": round(med["dataloader_workers"]), "workers": workers,
-              "threads": threads, "batch_size": batch_size, "batches": n_batches, "repeats": args.repeats,
-              "params": totals["params"], "macs": totals["macs"], "torch": torch.__version__,
-              "step": f"notebook {NOTEBOOK}'s: SGD as its notebook sets it, with the weight average"}
-    if "graphed" in med:
-        record["graphed_img_s"] = round(med["graphed"])
-        record["graphed_repeatable_img_s"] = round(med["graphed_repeatable"])
-    if args.train:
-        record["full_training"] = full_training(params, device, args.data_root)
-        t = record["full_training"]
-        print(f"\nnotebook 6, {params['EPOCHS']} epochs as its notebook trains them: {t['train_seconds']:.1f} s of training "
-              f"({t['wall_seconds']:.1f} s with evaluation); last 3 test % {t['last3_test_acc']}: "
-              f"{'target met' if t['meets_target'] else 'target MISSED'}")
+    record = benchmark(args.quick, args.train, args.batches, args.repeats, args.batch_size, args.device, args.data_root)
     if args.out:
         Path(args.out).write_text(json.dumps(record, indent=1) + "\n")
     print(json.dumps(record))

@@ -136,7 +136,7 @@ def over_fitting(clean_train_acc: float, test_acc: float) -> str:
     """The second axis: how much more it gets wrong on the test set, the gap, in points (to 6 decimals,
     so that 99.7 - 99.3 reads 0.4 and not 0.4000000000000057)."""
     gap = round(clean_train_acc - test_acc, 6)
-    return OVER if gap > OVER_FITTING_GAP else SOME_OVER if gap >= SOME_OVER_FITTING_GAP else NO_OVER
+    return OVER if gap >= OVER_FITTING_GAP else SOME_OVER if gap >= SOME_OVER_FITTING_GAP else NO_OVER
 
 
 def fit_reading(clean_train_acc: float, test_acc: float) -> str:

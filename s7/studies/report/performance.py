@@ -9,14 +9,10 @@ from s7.core.model_size import count_params
 from s7.core.numbers import pct
 from s7.core.places import RESULTS_DIR, ROOT
 from s7.core.target import TARGET_ACC
+from s7.studies.benchmark import PATH_LABELS
 from s7.studies.record_sets import load_notebook
 
-PATHS = (("dataloader_img_s", "(a) Dataset + DataLoader + PIL transforms"),
-         ("dataloader_workers_img_s", "(a') the same with {workers} worker processes"),
-         ("fast_img_s", "(b) fast tensor path, eager"),
-         ("floor_img_s", "(c) compute floor: no data work, eager"),
-         ("graphed_img_s", "(d) fast tensor path, each step a CUDA graph (what training uses on CUDA)"),
-         ("graphed_repeatable_img_s", "(d') the same with cuDNN's deterministic algorithms (`cudnn_autotune=False`)"))
+PATHS = tuple((f"{name}_img_s", label) for name, label in PATH_LABELS.items())
 
 
 def benchmark_table(path: Path) -> list[str]:

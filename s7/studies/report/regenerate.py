@@ -10,6 +10,7 @@ its notebook.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from s7.core.places import ROOT
@@ -33,7 +34,9 @@ from s7.studies.report.public_tables import (
     public_table,
     test_side_table,
 )
-from s7.studies.report.steps import compact_table, fit_table, gains, headline, robustness_table, seed_table, steps_table
+from s7.studies.report.robustness_table import robustness_table
+from s7.studies.report.seed_table import seed_table
+from s7.studies.report.steps import compact_table, fit_table, gains, headline, steps_table
 from s7.studies.report.teaching import times_table
 from s7.studies.report.tuning_md import tuning_blocks
 from s7.studies.robustness import ROBUSTNESS, evaluate_published
@@ -64,7 +67,8 @@ def replace_block(text: str, name: str, body: str) -> str:
 def readme_blocks(repo: str | None = None) -> dict:
     return {"headline": headline(), "compact": compact_table(), "steps": steps_table(), "gains": gains(), "fit": fit_table(),
             "takeaway": takeaway_line(), "step4": step4_line(), "seeds": seed_table(published_seeds(6)),
-            "comparison": comparison_table(), "robustness": robustness_table(), "colab": colab_note(repo),
+            "comparison": comparison_table(), "colab": colab_note(repo),
+            "robustness": robustness_table(json.loads(ROBUSTNESS.read_text()) if ROBUSTNESS.exists() else None),
             "samples": samples_block()}
 
 

@@ -2,10 +2,7 @@
 difference from the step before, step 6's seed table and the robustness table."""
 from __future__ import annotations
 
-import json
-
 from s7.core.numbers import mean, pct, pooled_last
-from s7.core.records import trained_weights
 from s7.core.standing import published_seeds as seed_records_of
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
@@ -13,7 +10,6 @@ from s7.studies import epoch_times
 from s7.studies.notebooks import NOTEBOOKS, step_title
 from s7.studies.record_sets import clean_training, fit_gaps, load_notebook, seed_means, study_records
 from s7.studies.report.differences import clean_difference, fit_difference, step_difference
-from s7.studies.robustness import ROBUSTNESS
 
 
 def steps_table() -> str:
@@ -159,38 +155,3 @@ def gains() -> str:
     return "\n".join(lines) if lines else "*No seed study yet: `python -m scripts.run --notebook N --seeds 1 2 3 4 5`.*"
 
 
-def seed_table(records: list[dict]) -> str:
-    """One row per seed of a recipe's runs and a summary line (trained weights beside an average)."""
-    if not records:
-        return "*No seed runs yet: `python -m scripts.run --notebook 6 --seeds 1 2 3 4 5`.*"
-    averaged = all("raw_test_acc" in r["history"] for r in records)
-    rows = ["| Seed | Last 3 test % | Mean of last 3 | Min of last 3 | Meets target |"
-            + (" Trained weights (not averaged), last 3 % |" if averaged else ""),
-            "|---:|---|---:|---:|:---:|" + ("---|" if averaged else "")]
-    for r in records:
-        s = summarize(r)
-        rows.append(f"| {r['seed']} | {pct(s['last'])} | {sum(s['last']) / 3:.2f} | "
-                    f"{s['min_last']:.2f} | {'yes' if meets_target(r) else 'no'} |"
-                    + (f" {pct(summarize(trained_weights(r))['last'])} |" if averaged else ""))
-    lasts = pooled_last(records)
-    params = sorted({r["params"] for r in records})
-    rows += ["", f"{sum(map(meets_target, records))} of {len(records)} seeds "
-                 f"({' or '.join(f'{p:,}' for p in params)} parameters) meet the target; over all "
-                 f"{len(lasts)} last-3 epochs: mean {mean(lasts):.2f}%, minimum {min(lasts):.2f}%."]
-    if averaged:
-        trained = [trained_weights(r) for r in records]
-        raw = pooled_last(trained)
-        rows[-1] += (f" The trained weights alone: {sum(map(meets_target, trained))} of {len(records)}, "
-                     f"mean {mean(raw):.2f}%, minimum {min(raw):.2f}%.")
-    return "\n".join(rows)
-
-
-def robustness_table() -> str:
-    if not ROBUSTNESS.exists():
-        return "*Not computed yet: `python -m scripts.run --report` computes it from the committed weights.*"
-    data = json.loads(ROBUSTNESS.read_text())
-    names = list(next(iter(data["steps"].values())).keys())
-    rows = ["| Step | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    for notebook, accs in data["steps"].items():
-        rows.append(f"| {notebook} | " + " | ".join(f"{accs[n]:.2f}" for n in names) + " |")
-    return "\n".join(rows) + f"\n\nTest accuracy (%) on the 10,000 test images under each perturbation, drawn with seed {data['seed']}."

@@ -15,7 +15,7 @@ from s7.core.records import trained_weights
 from s7.core.target import meets_target, summarize
 from s7.studies.notebooks import NOTEBOOKS
 from s7.studies.record_sets import load_notebook, round_runs, size_groups, tested_picks
-from s7.studies.report.steps import seed_table
+from s7.studies.report.seed_table import seed_table
 from s7.studies.rounds import MIN_BAR, ROUNDS, recipe_change, round_decision
 
 EARLY_ROUNDS = ("round1", "round2", "round3", "round4", "round5")
