@@ -25,7 +25,7 @@ from s7.core.places import RESULTS_DIR, RUNS
 from s7.core.standing import study_means
 from s7.core.verdict import seed_mean
 from s7.studies.notebooks import NOTEBOOKS, NotebookError
-from s7.studies.recipe import HOLDOUT
+from s7.studies.recipe import VALIDATION_HOLDOUT
 from s7.studies.runner import (
     RunError,
     apply_settings,
@@ -65,7 +65,7 @@ def parse_args(argv=None):
                    help="with --set and --seeds: also run the unchanged recipe at the same seeds on this machine "
                         "and judge the change against those runs instead of the published ones")
     p.add_argument("--validate", action="store_true",
-                   help=f"hold out the last {HOLDOUT} training images and evaluate on them")
+                   help=f"hold out the last {VALIDATION_HOLDOUT} training images and evaluate on them")
     p.add_argument("--out", help=f"write the executed notebook and results here (default: {RUNS.name}/)")
     p.add_argument("--publish", action="store_true",
                    help="write results/ and the saved notebook: the published record (maintainers)")
@@ -125,7 +125,7 @@ def judge_change(notebook: int, records: list[dict], args) -> str:
     """The change's verdict: against the published seed study at the same seeds, or (--baseline-here)
     against the unchanged recipe run here at those seeds."""
     seeds = [r["seed"] for r in records]
-    if args.quick or args.validate or args.epochs is not None:
+    if args.validate or args.epochs is not None:
         return "no verdict: these runs are not the published recipe with only your change (--quick, --validate or --epochs)"
     if args.baseline_here:
         baseline = {}

@@ -188,11 +188,11 @@ def test_dropout_replays_under_a_real_capture(config):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_training_uses_the_graph(fake_root, tmp_path):
-    from s7.studies.recipe import Recipe
-    seeded = Recipe(Model6, seed=1, epochs=2, batch_size=16, optimizer=dict(name="SGD", lr=0.05, momentum=0.9),
+    from s7.studies.recipe import SeededRun
+    seeded = SeededRun(Model6, seed=1, epochs=2, batch_size=16, optimizer=dict(name="SGD", lr=0.05, momentum=0.9),
                     lr_schedule=dict(name="OneCycleLR", max_lr=0.1), ema_decay=0.9, augment={"degrees": 8, "shift": 2},
                     data_root=fake_root, device="cuda")
-    seeded.fit()
+    seeded.train()
     assert seeded.graph is not None and seeded.graph.graph is not None and seeded.graph.cudnn_autotune
     record = seeded.save(tmp_path)
     assert record["cuda_graph"] is True and record["cudnn_autotune"] is True

@@ -54,7 +54,7 @@ def test_notebook_shows_its_training_loop(n):
                  "for epoch in range(1, EPOCHS + 1):", "utils.train(model, loaders.train, optimizer, device",
                  "utils.test(", "history.add(", "utils.save_run(OUT_DIR, NOTEBOOK"):
         assert line in code, line
-    assert ".fit(" not in code      # no Recipe: the loop is in view
+    assert "SeededRun" not in code      # the epoch loop is in view, not hidden in a run object
     if n == 6:
         assert "torch.optim.lr_scheduler.OneCycleLR(optimizer, **LR_SCHEDULE" in code and "average.evaluation_model(" in code
 

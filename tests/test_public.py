@@ -180,7 +180,7 @@ def test_public_rerun_repeats_its_committed_first_epoch(name, real_root, assert_
     conftest.repeats: bit for bit on the CPU kind that trained it)."""
     from s7.studies import public
     committed = load_results(ROOT / "results" / "public" / f"{name}_seed1.json")
-    history = public.build(name, seed=1, root=real_root).fit(epochs=1)
+    history = public.build(name, seed=1, root=real_root).train(epochs=1)
     assert_repeats({"history": {k: history[k] for k in committed["history"]}}, committed)
 
 

@@ -12,16 +12,15 @@ from s7.core.loaders import Loaders, TensorLoader, load_mnist_tensors
 from s7.core.model_size import count_params
 from s7.core.places import ROOT, results_path
 from s7.core.records import load_results
-from s7.studies import recipe as recipe_module
 from s7.studies import study_options
-from s7.studies.recipe import GradientClipping, Recipe, build_scheduler
+from s7.studies.recipe import GradientClipping, SeededRun, build_scheduler
 
 SGD = {"name": "SGD", "lr": 0.05, "momentum": 0.9}
 
 def run(root, seed, epochs=1, **kw):
-    recipe = Recipe(Model4, notebook=4, seed=seed, epochs=epochs, batch_size=16, optimizer=SGD,
+    recipe = SeededRun(Model4, notebook=4, seed=seed, epochs=epochs, batch_size=16, optimizer=SGD,
                     augment={"degrees": 10, "shift": 2}, data_root=root, device="cpu", **kw)
-    recipe.fit()
+    recipe.train()
     return recipe
 
 def test_seeded_cpu_trainings_are_identical(fake_root):
@@ -66,13 +65,13 @@ def test_plateau_schedule_refuses_the_test_split(fake_root):
     assert run(fake_root, 1, holdout=16, lr_schedule={"name": "ReduceLROnPlateau"}).history["val_acc"]
 
 def test_short_real_training_learns(real_root):
-    recipe = Recipe(Model1, notebook=1, seed=1, epochs=2, batch_size=64, optimizer=SGD, data_root=real_root,
+    recipe = SeededRun(Model1, notebook=1, seed=1, epochs=2, batch_size=64, optimizer=SGD, data_root=real_root,
                     device="cpu")
     train_x, train_y = load_mnist_tensors(True, real_root)
     test_x, test_y = load_mnist_tensors(False, real_root)
     recipe.loaders = Loaders(TensorLoader(train_x[:4000], train_y[:4000], 64, shuffle=True, seed=1),
                                    TensorLoader(test_x[:2000], test_y[:2000], 2000), "test")
-    history = recipe.fit()
+    history = recipe.train()
     assert history["train_loss"][1] < history["train_loss"][0] < 2.3     # below chance's log(10)
     assert history["test_acc"][-1] > 75                                   # chance is 10%
 
@@ -80,11 +79,11 @@ def test_notebook_6_recipe_reproduces_its_committed_first_epoch(real_root, asser
     """938 batches of the committed seeded run of notebook 6, retrained through utils.train: the
     first epoch's figures (train loss and accuracy, both test accuracies, test loss, rate), see assert_repeats."""
     committed = load_results(results_path(6))
-    recipe = Recipe(Model6, notebook=6, seed=committed["seed"], epochs=committed["epochs"],
+    recipe = SeededRun(Model6, notebook=6, seed=committed["seed"], epochs=committed["epochs"],
                     batch_size=committed["batch_size"], optimizer=committed["optimizer"],
                     lr_schedule=committed["lr_schedule"], augment=committed["augment"],
                     ema_decay=committed["ema_decay"], data_root=real_root, device="cpu")
-    recipe.fit(epochs=1)
+    recipe.train(epochs=1)
     assert_repeats({"history": recipe.history}, committed)
 
 def test_weight_average_leaves_training_alone_and_is_what_is_kept(fake_root, tmp_path):
@@ -155,9 +154,9 @@ def test_the_search_rounds_write_under_runs_unless_published(tmp_path, monkeypat
         def __init__(self, *args, **kwargs):
             pass
 
-        def fit(self):
+        def train(self):
             pass
-    monkeypatch.setattr(tune, "Recipe", Fitted)
+    monkeypatch.setattr(tune, "SeededRun", Fitted)
     monkeypatch.setattr(tune, "save_as", lambda run, path: saved.append(Path(path)) or
                         {"params": 1, "history": {"val_acc": [99.0], "train_acc": [99.0]}})
     assert tune.main(["v", "--config", "{}"]) == 0 and tune.main(["v", "--config", "{}", "--publish"]) == 0

@@ -15,7 +15,7 @@ from s7.core.model_size import count_macs, count_params
 from s7.core.pil_loader import dataloader
 from s7.core.target import TARGET_ACC
 from s7.studies.notebooks import notebook_parameters
-from s7.studies.recipe import Recipe, notebook_recipe
+from s7.studies.recipe import SeededRun, notebook_recipe
 
 # each data path's name, in the printout and in RESULTS.md's tables ({workers}: the worker processes)
 PATH_LABELS = {"dataloader": "(a) Dataset + DataLoader + PIL transforms",
@@ -50,14 +50,14 @@ def time_training(step: dict, batches, n_batches, warmup, device) -> float:
     return sum(seen) / (time.perf_counter() - start)
 
 
-def recipe_run(params: dict, device, root, **options) -> Recipe:
+def recipe_run(params: dict, device, root, **options) -> SeededRun:
     """Notebook 6's run as the recipe path builds it (model, optimizer, schedule, weight average and, on
     CUDA, its graph), seed 0: what the timed steps train."""
-    return Recipe(Model6, notebook=NOTEBOOK, **{**notebook_recipe(params), "seed": 0}, data_root=root,
+    return SeededRun(Model6, notebook=NOTEBOOK, **{**notebook_recipe(params), "seed": 0}, data_root=root,
                   device=str(device), **options)
 
 
-def step_of(run: Recipe) -> dict:
+def step_of(run: SeededRun) -> dict:
     """train()'s arguments for one run: its model, optimizer, weight average and graph."""
     return dict(model=run.model, optimizer=run.optimizer, average=run.average, graph=run.graph)
 
@@ -69,10 +69,10 @@ def endless(loader):
 
 def full_training(params: dict, device, root) -> dict:
     """Notebook 6's run (15 epochs, seed 1, the test set) on `device`, through s7/studies/recipe.py."""
-    seeded = Recipe(Model6, notebook=NOTEBOOK, seed=params["SEED"], **notebook_recipe(params), data_root=root,
+    seeded = SeededRun(Model6, notebook=NOTEBOOK, seed=params["SEED"], **notebook_recipe(params), data_root=root,
                     device=str(device))
     start = time.perf_counter()
-    history = seeded.fit()
+    history = seeded.train()
     sync(device)
     wall = time.perf_counter() - start
     last = history["test_acc"][-3:]

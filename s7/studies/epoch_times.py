@@ -21,23 +21,23 @@ from s7.core.places import RESULTS_DIR
 from s7.core.records import cpu_name
 from s7.core.schedules import is_per_batch
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters
-from s7.studies.recipe import Recipe, build_scheduler, notebook_recipe
+from s7.studies.recipe import SeededRun, build_scheduler, notebook_recipe
 
 EPOCH_TIMES = RESULTS_DIR / "epoch_times.json"
 NO_DROPOUT = "4 without dropout"      # step 4's recipe with dropout 0: the cost of dropout
 
 
-def runs(quick: bool, epochs: int, data_root=None) -> dict[str, Recipe]:
+def runs(quick: bool, epochs: int, data_root=None) -> dict[str, SeededRun]:
     """Each step's recipe as its notebook sets it (seed 1), on the CPU, plus step 4 without dropout;
     a schedule told of at least `epochs` epochs (a quick run's recipe has one)."""
     built = {}
     for notebook in NOTEBOOKS:
         params = notebook_parameters(notebook)
         dropout = {"model_kwargs": {"dropout": params["DROPOUT"]}} if "DROPOUT" in params else {}
-        built[str(notebook)] = Recipe(params["MODEL"], notebook=notebook, quick=quick, data_root=data_root,
+        built[str(notebook)] = SeededRun(params["MODEL"], notebook=notebook, quick=quick, data_root=data_root,
                                       device="cpu", **notebook_recipe(params), **dropout)
     step4 = notebook_parameters(4)
-    built[NO_DROPOUT] = Recipe(step4["MODEL"], notebook=4, quick=quick, data_root=data_root, device="cpu",
+    built[NO_DROPOUT] = SeededRun(step4["MODEL"], notebook=4, quick=quick, data_root=data_root, device="cpu",
                                **dict(notebook_recipe(step4), model_kwargs={"dropout": 0.0}))
     for run in built.values():
         if run.scheduler is not None and run.recipe["epochs"] < epochs:
@@ -46,7 +46,7 @@ def runs(quick: bool, epochs: int, data_root=None) -> dict[str, Recipe]:
     return built
 
 
-def one_epoch(run: Recipe) -> float:
+def one_epoch(run: SeededRun) -> float:
     """Seconds of one pass of utils.train over the run's training batches."""
     per_batch = run.scheduler if is_per_batch(run.scheduler) else None
     start = time.perf_counter()

@@ -31,7 +31,7 @@ import models
 from models import conv
 from s7.core.places import ABLATION, RESULTS_DIR, seed_path, study_path
 from s7.studies.notebooks import notebook_parameters
-from s7.studies.recipe import Recipe, notebook_recipe, save_as
+from s7.studies.recipe import SeededRun, notebook_recipe, save_as
 
 OUT = RESULTS_DIR / ABLATION
 LADDERS = ("step6", "step6_without", "step4")
@@ -173,7 +173,7 @@ def row_path(row: dict, seed: int, results=RESULTS_DIR) -> Path:
 
 def train_seed(row: dict, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """Train one row at one seed on the test set (the CPU, seeded); writes <out>/<row>_seed<seed>.json."""
-    seeded = Recipe(model_class(row["model"]), seed=seed, quick=quick, data_root=root, device="cpu",
+    seeded = SeededRun(model_class(row["model"]), seed=seed, quick=quick, data_root=root, device="cpu",
                     **row["recipe"])
-    seeded.fit()
+    seeded.train()
     return save_as(seeded, study_path(row["name"], seed, out), row=row["name"], change=row["change"])

@@ -59,7 +59,7 @@ from s7.core.pil_loader import PILDataset
 from s7.core.pixels import MEAN, STD
 from s7.core.places import PUBLIC, RESULTS_DIR, study_path
 from s7.studies.notebooks import notebook_parameters
-from s7.studies.recipe import SCHEDULERS, Recipe, notebook_recipe, save_as
+from s7.studies.recipe import SCHEDULERS, SeededRun, notebook_recipe, save_as
 
 OUT = RESULTS_DIR / PUBLIC
 
@@ -175,7 +175,7 @@ class EpochTableLR:
         self.optimizer.param_groups[0]["lr"] = self.table[self.epoch]
 
 
-SCHEDULERS["EpochTableLR"] = EpochTableLR     # Recipe builds lr_schedule={"name": "EpochTableLR", ...}
+SCHEDULERS["EpochTableLR"] = EpochTableLR     # SeededRun builds lr_schedule={"name": "EpochTableLR", ...}
 
 
 def public3762_transform():
@@ -269,7 +269,7 @@ RECIPES = {
 }
 
 
-def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
+def build(name: str, seed: int, root=None, quick: bool = False) -> SeededRun:
     """A public recipe as a seeded run: its model, its DataLoader (or, with step 6's recipe, the
     project's loaders), its optimizer and schedule."""
     r = RECIPES[name]
@@ -277,7 +277,7 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
                   lr_schedule=r["lr_schedule"], quick=quick, device="cpu", max_grad_norm=r["max_grad_norm"],
                   cuda_graph=False, model_kwargs=r.get("model_kwargs"))
     if "transform" not in r:               # step 6's recipe: the notebooks' loaders and weight average
-        return Recipe(r["model"], augment=r["augment"], ema_decay=r["ema_decay"], data_root=root, **common)
+        return SeededRun(r["model"], augment=r["augment"], ema_decay=r["ema_decay"], data_root=root, **common)
     train_x, train_y = load_mnist_tensors(True, root)
     test_x, test_y = load_mnist_tensors(False, root)
     if quick:
@@ -290,13 +290,13 @@ def build(name: str, seed: int, root=None, quick: bool = False) -> Recipe:
         torch.utils.data.DataLoader(data, batch_size=r["batch_size"], shuffle=True,
                                     generator=torch.Generator().manual_seed(seed)),
         TensorLoader(test_x, test_y, batch_size=1000), "test")
-    return Recipe(r["model"], loaders=loaders, data_path=path, **common)
+    return SeededRun(r["model"], loaders=loaders, data_path=path, **common)
 
 
 def train_seed(name: str, seed: int, root=None, out=OUT, quick: bool = False) -> dict:
     """One seeded run of a public recipe on the test set; writes <out>/<name>_seed<seed>.json."""
     seeded = build(name, seed, root=root, quick=quick)
-    seeded.fit()
+    seeded.train()
     versions = {package: importlib.metadata.version(package) for package in RECIPES[name].get("packages", [])}
     # the optimizer's momentum at the end, read back from it: what public3762 trained with throughout (an
     # unstepped OneCycleLR set it); under a stepped OneCycleLR (public4968) it is only the last batch's

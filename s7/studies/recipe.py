@@ -2,8 +2,8 @@
 ladders, the public recipes, the validation search, the benchmark): the cells of a notebook, config
 to saved record, as one object.
 
-  run = Recipe(Model6, seed=1, **notebook_recipe(notebook_parameters(6)))
-  run.fit(); run.save(out_dir)
+  run = SeededRun(Model6, seed=1, **notebook_recipe(notebook_parameters(6)))
+  run.train(); run.save(out_dir)
 
 The optimizer and the schedule are torch classes named in the dicts. The epoch loop is the
 notebooks' loop over utils.train and utils.test (tests/test_recipe.py checks that both give the same run).
@@ -26,11 +26,11 @@ from s7.core.pixels import normalise
 from s7.core.places import results_path
 from s7.core.schedules import is_per_batch
 
-HOLDOUT = 5000     # the validation split: the last 5,000 training images, held out of training
+VALIDATION_HOLDOUT = 5000     # the validation split: the last 5,000 training images, held out of training
 
 
 def notebook_recipe(params: dict) -> dict:
-    """Recipe's keyword arguments from a notebook's parameters cell (notebook_parameters): the one
+    """SeededRun's keyword arguments from a notebook's parameters cell (notebook_parameters): the one
     way a study turns a notebook's config into a run; change a part with dict(recipe, key=value)."""
     schedule = params.get("LR_SCHEDULE")
     return dict(epochs=params["EPOCHS"], batch_size=params["BATCH_SIZE"],
@@ -89,7 +89,7 @@ def clean_images(loader, device) -> torch.Tensor:
     return normalise(loader.dataset.images).to(device)
 
 
-class Recipe:
+class SeededRun:
     """One seeded run built from a recipe: model, loaders, optimizer, schedule, weight average,
     CUDA graph. quick=True: one epoch (on a small subset of the project's loaders). On a CUDA device
     each update is a replayed CUDA graph (cuda_graph=False: eager) whose convolutions cuDNN autotunes
@@ -127,7 +127,7 @@ class Recipe:
         """The network this run evaluates and keeps: the weight average if there is one."""
         return self.average.model if self.average is not None and self.average.model is not None else self.model
 
-    def fit(self, epochs: int | None = None) -> dict:
+    def train(self, epochs: int | None = None) -> dict:
         """The epoch loop of the notebooks (`epochs`: stop after that many of the recipe's)."""
         model, loaders, device = self.model, self.loaders, self.device
         max_norm = self.recipe["max_grad_norm"]
@@ -168,7 +168,7 @@ class Recipe:
         return self.record
 
 
-def save_as(run: Recipe, path, **extra) -> dict:
+def save_as(run: SeededRun, path, **extra) -> dict:
     """A fitted run's record written as `path` (no weights): one file of a study; returns the record."""
     with tempfile.TemporaryDirectory() as tmp:
         record = run.save(tmp, **extra)

@@ -11,7 +11,7 @@ import json
 
 from s7.core.places import ORIGINAL, PUBLIC, RESULTS_DIR, SIZES, STUDY_SEEDS, TUNING, results_path, study_paths
 from s7.core.records import load_results, trained_weights
-from s7.core.standing import published_seeds, study_means
+from s7.core.standing import published_seeds
 from s7.studies import ladders
 from s7.studies.rounds import ROUNDS
 
@@ -19,7 +19,7 @@ PUBLISHED = RESULTS_DIR / PUBLIC / "published.json"
 STEP6_ON_PUBLIC = "step6_on_3762"     # a public layout trained with step 6's recipe (s7/studies/public.py)
 
 
-def load_notebook(notebook: int, folder=RESULTS_DIR):
+def notebook_record(notebook: int, folder=RESULTS_DIR):
     path = results_path(notebook, folder)
     return load_results(path) if path.exists() else None
 
@@ -27,11 +27,6 @@ def load_notebook(notebook: int, folder=RESULTS_DIR):
 def study_records(notebook: int) -> list[dict]:
     """The notebook's runs at seeds 1-5, the same seeds for every notebook (6 has more)."""
     return [r for r in published_seeds(notebook) if r["seed"] in STUDY_SEEDS]
-
-
-def seed_means(notebook: int) -> dict[int, float]:
-    """Seed -> mean of that run's last 3 test accuracies, seeds 1-5 (results/seeds/)."""
-    return study_means(notebook, STUDY_SEEDS)
 
 
 def fit_gaps(notebook: int) -> dict[int, float]:

@@ -25,7 +25,7 @@ from s7.core.records import cpu_name, load_results, same_recipe
 from s7.core.target import meets_target, summarize
 from s7.core.verdict import difference_words, paired_difference, seed_mean
 from s7.studies.notebooks import notebook_parameters, notebook_path
-from s7.studies.recipe import HOLDOUT
+from s7.studies.recipe import VALIDATION_HOLDOUT
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 PROGRESS_FRAME = re.compile(r"\|.*\d+/\d+ \[.*(it/s|s/it|\?it/s)")     # a tqdm frame in plain text
@@ -45,7 +45,7 @@ def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> 
     if quick:                     # a smoke run: a small subset, one epoch
         params.update(QUICK=True, EPOCHS=1)
     if validate:
-        params["HOLDOUT"] = HOLDOUT
+        params["HOLDOUT"] = VALIDATION_HOLDOUT
     return params
 
 
@@ -233,7 +233,7 @@ FIXED = ("NOTEBOOK", "OUT_DIR", "DATA_ROOT", "SEED", "QUICK")     # the run's me
 NONE_MEANS_OFF = ("AUGMENT",)                                     # None is a value these take (no augmentation)
 BY_OPTION = {                                                     # parameters a run sets through an option of its own
     "HOLDOUT": f"a validation run has its own option: drop this --set and give --validate, which holds out "
-               f"the last {HOLDOUT:,} training images and evaluates on them (results in <out>/validation/)"}
+               f"the last {VALIDATION_HOLDOUT:,} training images and evaluates on them (results in <out>/validation/)"}
 LIMITS = {                                                        # the values a number can take and still train
     "EPOCHS": (lambda v: 1 <= v <= 100, "from 1 to 100"),
     "BATCH_SIZE": (lambda v: v >= 1, "1 or more"),
@@ -312,7 +312,7 @@ def takes(hint, value) -> bool:
     if hint is bool:
         return isinstance(value, bool)
     if hint is float:
-        return isinstance(value, (int, float))
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, hint) if isinstance(hint, type) else True

@@ -3,14 +3,16 @@ against the step before, each row of a ladder against the row above (or against 
 of each step against the step before."""
 from __future__ import annotations
 
+from s7.core.places import STUDY_SEEDS
+from s7.core.standing import study_means
 from s7.core.verdict import Difference, paired_difference, seed_mean
 from s7.studies.notebooks import NOTEBOOKS
-from s7.studies.record_sets import ablation_records, clean_training, fit_gaps, seed_means
+from s7.studies.record_sets import ablation_records, clean_training, fit_gaps
 
 
 def step_difference(notebook: int) -> Difference | None:
     """Step `notebook` against the step before, at seeds 1-5."""
-    return paired_difference(seed_means(notebook - 1), seed_means(notebook))
+    return paired_difference(study_means(notebook - 1, STUDY_SEEDS), study_means(notebook, STUDY_SEEDS))
 
 
 def step_differences() -> list[tuple[str, Difference]]:

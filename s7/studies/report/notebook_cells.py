@@ -9,13 +9,13 @@ import re
 
 import models
 from s7.core.numbers import mean, pct, pooled_last
-from s7.core.places import RESULTS_DIR
-from s7.core.standing import WHERE_WORDS, published_seeds, where
+from s7.core.places import RESULTS_DIR, STUDY_SEEDS
+from s7.core.standing import WHERE_WORDS, published_seeds, study_means, where
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import fit_reading, seed_mean
 from s7.studies import epoch_times
 from s7.studies.notebooks import NOTEBOOKS, notebook_path
-from s7.studies.record_sets import load_notebook, seed_means, study_records
+from s7.studies.record_sets import notebook_record, study_records
 from s7.studies.report.colab import fill_colab_links
 from s7.studies.report.ladder_tables import LADDER_TITLES, ladder_lines
 from s7.studies.report.steps import fit_line, gain_line
@@ -85,7 +85,7 @@ def seed_study_lines(record: dict) -> list[str]:
     seeds = study_records(notebook)
     if len(seeds) < 2:
         return []
-    means = seed_means(notebook)
+    means = study_means(notebook, STUDY_SEEDS)
     lines = [f"- Across seeds {min(means)}-{max(means)} (`results/seeds/`): mean of the last 3 test accuracies "
              f"**{mean(pooled_last(seeds)):.2f}%**, seed means {min(means.values()):.2f}-{max(means.values()):.2f}%, "
              f"{sum(map(meets_target, seeds))} of {len(seeds)} seeds meet the target."]
@@ -196,7 +196,7 @@ def attach_pictures(nb) -> None:
 def update_notebooks(repo: str | None = None) -> None:
     import nbformat
     for notebook in NOTEBOOKS:
-        record, path = load_notebook(notebook), notebook_path(notebook)
+        record, path = notebook_record(notebook), notebook_path(notebook)
         if record is None:
             continue
         nb = nbformat.read(path, as_version=4)

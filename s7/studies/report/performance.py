@@ -10,7 +10,7 @@ from s7.core.numbers import pct
 from s7.core.places import RESULTS_DIR, ROOT
 from s7.core.target import TARGET_ACC
 from s7.studies.benchmark import PATH_LABELS
-from s7.studies.record_sets import load_notebook
+from s7.studies.record_sets import notebook_record
 
 PATHS = tuple((f"{name}_img_s", label) for name, label in PATH_LABELS.items())
 
@@ -49,7 +49,7 @@ def performance_section() -> str:
     lines = []
     for path in sorted(RESULTS_DIR.glob("benchmark*.json")):
         lines += benchmark_table(path)
-    final = load_notebook(6)
+    final = notebook_record(6)
     if final:
         h = final["history"]
         secs = h["seconds"]

@@ -21,7 +21,7 @@ from s7.studies.notebooks import NOTEBOOKS
 from s7.studies.record_sets import (
     STEP6_ON_PUBLIC,
     ablation_records,
-    load_notebook,
+    notebook_record,
     public_reruns,
     public_solutions,
     round_label,
@@ -195,7 +195,7 @@ def plot_accuracy(path=ACCURACY_PLOT) -> Path | None:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     any_run = False
     for notebook in NOTEBOOKS:
-        record = load_notebook(notebook)
+        record = notebook_record(notebook)
         if not record:
             continue
         curves = [r["history"]["test_acc"] for r in study_records(notebook)] or [record["history"]["test_acc"]]

@@ -3,12 +3,14 @@ difference from the step before, step 6's seed table and the robustness table.""
 from __future__ import annotations
 
 from s7.core.numbers import mean, pct, pooled_last
+from s7.core.places import STUDY_SEEDS
 from s7.core.standing import published_seeds as seed_records_of
+from s7.core.standing import study_means
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
 from s7.studies import epoch_times
 from s7.studies.notebooks import NOTEBOOKS, step_title
-from s7.studies.record_sets import clean_training, fit_gaps, load_notebook, seed_means, study_records
+from s7.studies.record_sets import clean_training, fit_gaps, notebook_record, study_records
 from s7.studies.report.differences import clean_difference, fit_difference, step_difference
 
 
@@ -20,14 +22,14 @@ def steps_table() -> str:
             "5 seeds: range of their means | Seeds meeting 99.40% | s/epoch |",
             "|---|---|---|---:|---:|---|---:|---|:---:|---:|"]
     for notebook in NOTEBOOKS:
-        record = load_notebook(notebook)
+        record = notebook_record(notebook)
         if record is None:
             rows.append(f"| {notebook} | Model{notebook} | {step_title(notebook)} | not run yet | | | | | | |")
             continue
         s = summarize(record)
         seeds = study_records(notebook)
         if seeds:
-            means = seed_means(notebook).values()
+            means = study_means(notebook, STUDY_SEEDS).values()
             seed_cells = (f"{mean(pooled_last(seeds)):.2f} | {min(means):.2f}-{max(means):.2f} | "
                           f"{sum(map(meets_target, seeds))} of {len(seeds)}")
         else:
@@ -67,7 +69,7 @@ def compact_table() -> str:
     rows = ["| Step | What changed | Params | Mean of last 3 test %, seeds 1-5 | Seeds meeting the target | s/epoch |",
             "|---|---|---:|---:|:---:|---:|"]
     for notebook in NOTEBOOKS:
-        record, seeds = load_notebook(notebook), study_records(notebook)
+        record, seeds = notebook_record(notebook), study_records(notebook)
         if record is None or not seeds:
             rows.append(f"| {notebook} | {step_title(notebook)} | not run yet | | | |")
             continue

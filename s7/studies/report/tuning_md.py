@@ -14,7 +14,7 @@ from s7.core.places import RESULTS_DIR, VALIDATION
 from s7.core.records import trained_weights
 from s7.core.target import meets_target, summarize
 from s7.studies.notebooks import NOTEBOOKS
-from s7.studies.record_sets import load_notebook, round_runs, size_groups, tested_picks
+from s7.studies.record_sets import notebook_record, round_runs, size_groups, tested_picks
 from s7.studies.report.seed_table import seed_table
 from s7.studies.rounds import MIN_BAR, ROUNDS, recipe_change, round_decision
 
@@ -84,7 +84,7 @@ def validation_table() -> str:
     """Each notebook's recipe on the validation split (results/validation/), beside its test figures."""
     rows = ["| Step | Validation: best % | Validation: last 3 % | Test: last 3 % (seed 1) |", "|---|---:|---|---|"]
     for notebook in NOTEBOOKS:
-        val, record = load_notebook(notebook, RESULTS_DIR / VALIDATION), load_notebook(notebook)
+        val, record = notebook_record(notebook, RESULTS_DIR / VALIDATION), notebook_record(notebook)
         if val and record:
             v = summarize(val)
             rows.append(f"| {notebook} | {v['best_eval']:.2f} | {pct(v['last'])} | {pct(summarize(record)['last'])} |")
