@@ -125,7 +125,7 @@ def judge_change(notebook: int, records: list[dict], args) -> str:
     """The change's verdict: against the published seed study at the same seeds, or (--baseline-here)
     against the unchanged recipe run here at those seeds."""
     seeds = [r["seed"] for r in records]
-    if args.validate or args.epochs is not None:
+    if args.quick or args.validate or args.epochs is not None:
         return "no verdict: these runs are not the published recipe with only your change (--quick, --validate or --epochs)"
     if args.baseline_here:
         baseline = {}

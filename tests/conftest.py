@@ -74,7 +74,7 @@ def repeats(rerun: dict, committed: dict) -> None:
 
 @pytest.fixture
 def assert_repeats():
-    """The check every test of a committed run's first epoch shares (test_training, test_scripts)."""
+    """The check every test of a committed run's first epoch shares (test_recipe, test_runner, test_public)."""
     return repeats
 
 

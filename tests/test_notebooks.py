@@ -123,7 +123,7 @@ def test_the_goal_is_defined_once_in_the_same_words():
         assert f"The target ({TARGET})" in results_cell(notebook(n)).source
 
 def test_the_fit_is_the_kept_weights_on_the_clean_training_images(real_root):
-    """Each published run records its fit (compute_fit, from the committed weights); step 4's is
+    """Each published run records its fit (utils.training_fit, from the committed weights); step 4's is
     recomputed here (dropout: its running train accuracy reads lower than the fit), and every
     Results cell shows the figures of its file."""
     record = load_results(results_path(4))

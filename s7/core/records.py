@@ -37,12 +37,12 @@ def cpu_name() -> str:
 
 def write_run(out_dir, notebook: int, model: nn.Module, history: dict, device, params: int, macs: int,
               graph=None, data_path: str = "tensor", **recipe) -> dict:
-    """results/S7_Model_<notebook>.json (the recipe, the model's size, the history) and the weights
+    """<out_dir>/S7_Model_<notebook>.json (the recipe, the model's size, the history) and the weights
     beside it (.pt); returns the record. `recipe` holds the parameters cell's values (seed, epochs, ...)."""
     recipe = {k: v for k, v in recipe.items() if v or k not in OPTIONAL}
     record = {"notebook": notebook, "model": type(model).__name__, **recipe, "data_path": data_path}
     device = torch.device(device)
-    if device.type == "cuda":       # CPU records stay as they were
+    if device.type == "cuda":       # whether the update was a replayed graph: only a GPU run has the choice
         record.update(cuda_graph=graph is not None, cudnn_autotune=bool(graph and graph.cudnn_autotune))
     record.update(torch=torch.__version__, device=str(device), cpu=cpu_name(), python=platform.python_version(),
                   params=params, macs=macs, history=dict(history))
