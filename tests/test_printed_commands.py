@@ -30,10 +30,9 @@ from test_runner import run_command
 
 from s7.core.places import ROOT
 from s7.core.records import load_results
-from s7.studies import runner
+from s7.studies import run_options, runner
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
 from s7.studies.try_it import QUESTIONS, command
-from scripts import run
 
 README = ROOT / "README.md"
 PRINTED = re.compile(r"(?:python -m scripts\.run|papermill)(?= |$)[^`\n]*")   # a command, to the span's end
@@ -155,7 +154,7 @@ def runner_key(args: list[str]) -> tuple:
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stderr(stderr):
-            parsed = run.parse_args(args)
+            parsed = run_options.parse_args(args)
     except SystemExit:
         raise runner.RunError(stderr.getvalue().strip()) from None
     changes = runner.apply_settings(parsed.notebook, parsed.set)

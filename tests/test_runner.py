@@ -16,7 +16,7 @@ from conftest import digest, fresh_copy
 from s7.core.pil_loader import NO_AUGMENTATION
 from s7.core.places import ROOT, results_path
 from s7.core.records import load_results
-from s7.studies import runner
+from s7.studies import change, run_options, runner
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters
 from scripts import run
 
@@ -126,7 +126,7 @@ def test_the_runner_compares_a_run_with_the_published_one():
 ])
 def test_publishing_takes_only_the_notebooks_own_recipe(args, message, capsys):
     with pytest.raises(SystemExit):
-        run.parse_args(args)
+        run_options.parse_args(args)
     assert message in capsys.readouterr().err
 
 
@@ -313,7 +313,7 @@ def test_a_value_that_cannot_run_is_refused_in_one_line_that_says_what_to_do(not
 def test_a_refused_setting_stops_the_runner_before_any_training(monkeypatch, tmp_path, capsys):
     def no_training(*args, **kwargs):
         raise AssertionError("a notebook was executed")
-    monkeypatch.setattr(run, "execute_run", no_training)
+    monkeypatch.setattr(change, "execute_run", no_training)
     for setting in ("HOLDOUT=5000", "OPTIMIZER.lr='fast'", "EPOCHS=None"):
         assert run.main(["--notebook", "1", "--set", setting, "--seeds", "1", "--quick", "--out", str(tmp_path)]) == 1
         err = capsys.readouterr().err

@@ -491,7 +491,7 @@ def keep_change_run(notebook: int, settings: list[str], seed: int, dest: Path):
 
 def change_verdict(records: list[dict], baseline: dict[int, float], where: str) -> str:
     """A change at several seeds against the unchanged recipe at the same seeds, by the one rule."""
-    changed = {s: seed_mean(r) for s, r in zip(sorted(baseline), records)}
+    changed = {r["seed"]: seed_mean(r) for r in records}
     d = paired_difference(baseline, changed)
     meeting = sum(map(meets_target, records))
     head = f"against {where}: "
