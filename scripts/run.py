@@ -21,7 +21,8 @@ import sys
 from s7.studies.change import run_notebook
 from s7.studies.notebooks import NOTEBOOKS, NotebookError
 from s7.studies.run_options import parse_args
-from s7.studies.runner import RunError, check_data_root
+from s7.studies.runner import check_data_root
+from s7.studies.settings import RunError
 
 
 def main(argv=None) -> int:

@@ -32,6 +32,7 @@ from s7.core.places import ROOT
 from s7.core.records import load_results
 from s7.studies import run_options, runner
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
+from s7.studies.settings import apply_settings
 from s7.studies.try_it import QUESTIONS, command
 
 README = ROOT / "README.md"
@@ -157,7 +158,7 @@ def runner_key(args: list[str]) -> tuple:
             parsed = run_options.parse_args(args)
     except SystemExit:
         raise runner.RunError(stderr.getvalue().strip()) from None
-    changes = runner.apply_settings(parsed.notebook, parsed.set)
+    changes = apply_settings(parsed.notebook, parsed.set)
     params = {**runner.parameter_overrides((parsed.seeds or [parsed.seed])[0], epochs=parsed.epochs,
                                            quick=parsed.quick, validate=parsed.validate), **changes}
     return recipe_key(parsed.notebook, params)
@@ -211,7 +212,7 @@ def test_the_collection_finds_every_try_it_command_and_edit():
     edits = collect_edits()
     assert [n for n, _, _ in edits] == [n for n in NOTEBOOKS for _ in QUESTIONS[n]]
     for (n, edit, values), settings in zip(edits, (s for n in NOTEBOOKS for _, s, _ in QUESTIONS[n])):
-        assert values == runner.apply_settings(n, settings), edit          # the edit is its command's change
+        assert values == apply_settings(n, settings), edit          # the edit is its command's change
 
 
 def test_the_collection_finds_the_rerun_lines_and_the_readmes_commands():

@@ -18,6 +18,7 @@ from s7.core.places import ROOT, results_path
 from s7.core.records import load_results
 from s7.studies import change, run_options, runner
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters
+from s7.studies.settings import apply_settings
 from scripts import run
 
 
@@ -196,18 +197,18 @@ def test_notebook_5_reproduces_its_committed_first_epoch(real_root, tmp_path, as
 
 
 def test_a_change_is_set_by_name_and_a_bad_one_refused_with_the_names_and_values():
-    assert runner.apply_settings(5, ["AUGMENT.degrees=15"]) == {"AUGMENT": {"degrees": 15, "shift": 2}}
-    assert runner.apply_settings(6, ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"]) == {
+    assert apply_settings(5, ["AUGMENT.degrees=15"]) == {"AUGMENT": {"degrees": 15, "shift": 2}}
+    assert apply_settings(6, ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"]) == {
         "OPTIMIZER": {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}}
-    assert runner.apply_settings(4, ["OPTIMIZER.weight_decay=0.001"])["OPTIMIZER"]["weight_decay"] == 0.001   # SGD takes it
-    assert runner.apply_settings(5, ["AUGMENT=None"]) == {"AUGMENT": None}
-    assert runner.apply_settings(1, ["EPOCHS=15"]) == {}                      # no change
+    assert apply_settings(4, ["OPTIMIZER.weight_decay=0.001"])["OPTIMIZER"]["weight_decay"] == 0.001   # SGD takes it
+    assert apply_settings(5, ["AUGMENT=None"]) == {"AUGMENT": None}
+    assert apply_settings(1, ["EPOCHS=15"]) == {}                      # no change
     for setting, words in (("FOO=1", "has no parameter 'FOO'"), ("SEED=3", "has no parameter 'SEED'"),
                            ("EPOCHS=abc", "not a Python literal"), ("EPOCHS=5.5", "takes an int"),
                            ("AUGMENT.degres=1", "takes no key 'degres'"), ("OPTIMIZER=3", "takes a dict"),
                            ("EPOCHS", "has no parameter")):
         with pytest.raises(runner.RunError, match=re.escape(words)) as err:
-            runner.apply_settings(5, [setting])
+            apply_settings(5, [setting])
         if "parameter" in words:
             assert "EPOCHS=15; BATCH_SIZE=128" in str(err.value)             # the names and their values
     from s7.core.places import change_name
@@ -223,19 +224,19 @@ def test_a_change_at_several_seeds_is_judged_by_the_one_rule():
     for r, bump in zip(changed, (0.10, 0.12, 0.08)):
         r["history"]["test_acc"][-3:] = [a + bump for a in r["history"]["test_acc"][-3:]]
     baseline = study_means(2, [1, 2, 3])
-    line = runner.change_verdict(changed, baseline, "the published seed study at the same seeds")
+    line = change.change_verdict(changed, baseline, "the published seed study at the same seeds")
     after = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in changed}
     assert difference_sentence(baseline, after) in line and "a clear gain" in line
     assert line.endswith("0 of 3 seeds meet the target")
-    assert "fewer than 2 seeds" in runner.change_verdict(changed[:1], baseline, "x")
+    assert "fewer than 2 seeds" in change.change_verdict(changed[:1], baseline, "x")
 
 
 def test_the_runner_says_when_the_published_runs_came_from_another_machine(monkeypatch):
-    monkeypatch.setattr(runner, "cpu_name", lambda: "another processor")
-    assert "--baseline-here" in runner.machine_note(6, [1, 2])
+    monkeypatch.setattr(change, "cpu_name", lambda: "another processor")
+    assert "--baseline-here" in change.machine_note(6, [1, 2])
     here = load_results(ROOT / "results" / "seeds" / "S7_Model_6_seed1.json")["cpu"]
-    monkeypatch.setattr(runner, "cpu_name", lambda: here)
-    assert runner.machine_note(6, [1]) is None
+    monkeypatch.setattr(change, "cpu_name", lambda: here)
+    assert change.machine_note(6, [1]) is None
 
 
 @pytest.mark.parametrize("notebook, settings, changes", [
@@ -270,7 +271,7 @@ def test_the_runner_says_when_the_published_runs_came_from_another_machine(monke
 def test_every_value_the_series_uses_can_be_set(notebook, settings, changes):
     """Each value the series itself gives a parameter (Try it, the ladders, the tuning rounds, the public
     recipes) is taken, an int where a float stands included."""
-    assert runner.apply_settings(notebook, settings) == changes
+    assert apply_settings(notebook, settings) == changes
 
 
 @pytest.mark.parametrize("notebook, setting, words", [
@@ -306,7 +307,7 @@ def test_every_value_the_series_uses_can_be_set(notebook, settings, changes):
 ])
 def test_a_value_that_cannot_run_is_refused_in_one_line_that_says_what_to_do(notebook, setting, words):
     with pytest.raises(runner.RunError, match=re.escape(words)) as err:
-        runner.apply_settings(notebook, [setting])
+        apply_settings(notebook, [setting])
     assert str(err.value).startswith(f"--set {setting}: ") and "\n" not in str(err.value)
 
 

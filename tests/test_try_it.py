@@ -13,7 +13,7 @@ from s7.core.places import ROOT
 from s7.studies import ladders
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters, notebook_path
 from s7.studies.recipe import notebook_recipe
-from s7.studies.runner import apply_settings
+from s7.studies.settings import apply_settings
 from s7.studies.try_it import QUESTIONS, answer_paths, command
 
 

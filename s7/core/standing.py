@@ -58,9 +58,12 @@ def standing(record: dict, published: dict[int, float]) -> str:
 
 
 def where(value: float, values) -> str:
-    """'above' every one of `values`, 'below' every one, or 'inside' their range (a tie is inside)."""
+    """'above' every one of `values`, 'below' every one, or 'inside' their range. A tie is inside, and
+    the comparison is to 6 decimals: two means of the same printed figures, summed in another order,
+    may differ in the last bit of a float."""
     values = list(values)
-    return "above" if value > max(values) else "below" if value < min(values) else "inside"
+    above, below = round(value - max(values), 6), round(min(values) - value, 6)
+    return "above" if above > 0 else "below" if below > 0 else "inside"
 
 
 WHERE_WORDS = {"above": "above every one of", "below": "below every one of", "inside": "inside the range of"}

@@ -2,24 +2,23 @@
 and a change (--set) at several seeds judged by the one rule."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from s7.core.places import RESULTS_DIR, RUNS
-from s7.core.standing import study_means
-from s7.core.verdict import seed_mean
+from s7.core.places import RESULTS_DIR, RUNS, change_path, seed_path
+from s7.core.records import cpu_name, load_results
+from s7.core.standing import device_kind, study_means
+from s7.core.target import meets_target
+from s7.core.verdict import difference_words, paired_difference, seed_mean
 from s7.studies.runner import (
-    RunError,
-    apply_settings,
-    change_verdict,
     execute_run,
-    keep_change_run,
     keep_notebook_run,
     keep_seed_run,
     keep_validation_run,
-    machine_note,
     parameter_overrides,
     run_line,
 )
+from s7.studies.settings import RunError, apply_settings
 
 
 def run_notebook(notebook: int, args) -> dict:
@@ -59,5 +58,39 @@ def judge_change(notebook: int, records: list[dict], args) -> str:
         return change_verdict(records, baseline, "the unchanged recipe run here at the same seeds")
     baseline = study_means(notebook, seeds)
     line = change_verdict(records, baseline, "the published seed study (results/seeds/) at the same seeds")
-    note = machine_note(notebook, baseline)
+    note = machine_note(notebook, baseline, device_kind(records[0]))
     return line + (f"\n  note: {note}" if note else "")
+
+
+def keep_change_run(notebook: int, settings: list[str], seed: int, dest: Path):
+    """One seed of a change: <dest>/try_it/<change>_seed<S>.json."""
+    def keep(nb, produced):
+        path = change_path(notebook, settings, seed, dest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(produced, path)
+    return keep
+
+
+def change_verdict(records: list[dict], baseline: dict[int, float], where: str) -> str:
+    """A change at several seeds against the unchanged recipe at the same seeds, by the one rule."""
+    changed = {r["seed"]: seed_mean(r) for r in records}
+    d = paired_difference(baseline, changed)
+    meeting = sum(map(meets_target, records))
+    head = f"against {where}: "
+    if d is None:
+        return head + "fewer than 2 seeds in common, so no verdict (the rule pairs seeds by number)"
+    return head + f"{difference_words(d)}; {meeting} of {len(records)} seeds meet the target"
+
+
+def machine_note(notebook: int, seeds, device: str = "cpu") -> str | None:
+    """Said when the published runs came from another kind of machine (another processor, or another kind
+    of device than `device`, the changed runs' 'cpu' or 'cuda'): then a difference may be the machine's."""
+    published = [load_results(seed_path(notebook, s)) for s in seeds if seed_path(notebook, s).exists()]
+    kinds = {f"{r.get('cpu', 'not recorded')}" + ("" if device_kind(r) == "cpu" else f" with {device_kind(r)}")
+             for r in published}
+    here = cpu_name() + ("" if device == "cpu" else f" with {device}")
+    if kinds <= {here}:
+        return None
+    return (f"the published runs came from another kind of machine ({', '.join(sorted(kinds))}; this one: {here}), "
+            f"which rounds differently: add --baseline-here to run the unchanged recipe at the same seeds here and "
+            f"compare with that")

@@ -25,7 +25,7 @@ def answer(notebook: int, key: str) -> str:
         return f"*Not measured yet: `{command(notebook, settings)} --publish`.*"
     records = [load_results(p) for p in paths]
     changed = {r["seed"]: seed_mean(r) for r in records}
-    baseline = study_means(notebook - 1, STUDY_SEEDS)
+    baseline = study_means(notebook, STUDY_SEEDS)
     d = paired_difference(baseline, changed)
     meeting = sum(map(meets_target, records))
     published = sum(meets_target(load_results(seed_path(notebook, s))) for s in baseline)
