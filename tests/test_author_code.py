@@ -1,4 +1,4 @@
-"""Running a public solution's own code (search/author_code.py) on a stand-in notebook: every one of the author's seed lines set to the seed asked for, Python's and NumPy's generators seeded with it too, the per-epoch figures read back from the right lists, and a checkout at any other commit refused before anything runs."""
+"""Running a public solution's own code (s7/studies/author_code.py, search/author_code.py) on a stand-in notebook: every one of the author's seed lines set to the seed asked for, Python's and NumPy's generators seeded with it too, the per-epoch figures read back from the right lists, and a checkout at any other commit refused before anything runs."""
 import json
 import os
 import random
@@ -7,7 +7,8 @@ import subprocess
 import numpy
 import pytest
 
-from search import author_code
+from s7.studies import author_code
+from search import author_code as command
 
 SEED_LINE = "torch.manual_seed(1)"
 FIGURES = dict(schedule=[0.1, 0.05], list_train_loss=[0.9, 0.4], list_train_correct=[91.5, 97.25],
@@ -46,7 +47,9 @@ def stand_in(tmp_path, monkeypatch):
     commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     solution = dict(repository="someone/theirs", commit=commit, folder="mnist", notebook="theirs.ipynb",
                     cells=range(0, 2), seed_line=SEED_LINE, trainer="trainer", packages=["numpy"])
-    monkeypatch.setattr(author_code, "SOLUTIONS", {"standin": solution})
+    solutions = {"standin": solution}
+    monkeypatch.setattr(author_code, "SOLUTIONS", solutions)
+    monkeypatch.setattr(command, "SOLUTIONS", solutions)
     data = tmp_path / "data"
     data.mkdir()
     return dict(checkout=checkout, seen=seen, data=data, commit=commit)
@@ -103,17 +106,17 @@ def test_a_checkout_at_another_commit_is_refused_before_anything_runs(stand_in, 
     def no_run(*args, **kwargs):
         raise AssertionError("the author's code was run")
     monkeypatch.setattr(author_code, "run_seed", no_run)
-    monkeypatch.setattr(author_code, "ensure_mnist", lambda root, download: stand_in["data"])
+    monkeypatch.setattr(command, "ensure_mnist", lambda root, download: stand_in["data"])
     author_code.SOLUTIONS["standin"]["commit"] = "0" * 40
     out = tmp_path / "out"
-    assert author_code.main(["standin", "--checkout", str(stand_in["checkout"]), "--seeds", "1", "--out", str(out)]) == 1
+    assert command.main(["standin", "--checkout", str(stand_in["checkout"]), "--seeds", "1", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err == (f"error: {stand_in['checkout']} is at {stand_in['commit'][:7]}, not 0000000, the commit the published "
                    f"log came from: git -C {stand_in['checkout']} checkout 0000000\n")
     assert not out.exists()
     plain = tmp_path / "not_a_checkout"
     plain.mkdir()
-    assert author_code.main(["standin", "--checkout", str(plain), "--out", str(out)]) == 1
+    assert command.main(["standin", "--checkout", str(plain), "--out", str(out)]) == 1
     assert "is not a git checkout" in capsys.readouterr().err
 
 
@@ -123,10 +126,10 @@ def test_a_checkout_at_the_logs_commit_runs_each_seed_into_its_own_file(stand_in
     def fake_run(name, checkout, seed, root, log):
         ran.append((name, checkout, seed, root))
         return {"seed": seed, "history": {"test_acc": [99.0 + seed / 100]}}
-    monkeypatch.setattr(author_code, "run_seed", fake_run)
-    monkeypatch.setattr(author_code, "ensure_mnist", lambda root, download: stand_in["data"])
+    monkeypatch.setattr(command, "run_seed", fake_run)
+    monkeypatch.setattr(command, "ensure_mnist", lambda root, download: stand_in["data"])
     out = tmp_path / "out"
-    assert author_code.main(["standin", "--checkout", str(stand_in["checkout"]), "--seeds", "2", "5", "--out", str(out)]) == 0
+    assert command.main(["standin", "--checkout", str(stand_in["checkout"]), "--seeds", "2", "5", "--out", str(out)]) == 0
     assert ran == [("standin", stand_in["checkout"].resolve(), s, stand_in["data"].resolve()) for s in (2, 5)]
     assert [json.loads((out / f"standin_seed{s}.json").read_text())["seed"] for s in (2, 5)] == [2, 5]
 
