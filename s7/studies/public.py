@@ -64,7 +64,7 @@ from s7.studies.recipe import SCHEDULERS, SeededRun, notebook_recipe, save_as
 OUT = RESULTS_DIR / PUBLIC
 
 
-def unit(c_in, c_out, kernel=3, padding=1):
+def conv_bn_relu(c_in, c_out, kernel=3, padding=1):
     """Their order: conv (no bias) -> BatchNorm -> ReLU."""
     return [nn.Conv2d(c_in, c_out, kernel, padding=padding, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
@@ -74,6 +74,7 @@ class Public4968(nn.Module):
 
     def __init__(self):
         super().__init__()
+        unit = conv_bn_relu
         self.features = nn.Sequential(*unit(1, 4), *unit(4, 8), nn.MaxPool2d(2),          # 8x14x14
                                       *unit(8, 10), *unit(10, 16), nn.MaxPool2d(2),       # 16x7x7
                                       *unit(16, 8, kernel=1, padding=0), *unit(8, 16),                   # 16x7x7
@@ -90,10 +91,11 @@ class Public6128(nn.Module):
     def __init__(self, dropout: float = 0.1):
         super().__init__()
 
-        def unit(c_in, c_out, padding=0, drop=True):   # its order: conv (no bias) -> ReLU -> BatchNorm -> Dropout
+        def conv_relu_bn_dropout(c_in, c_out, padding=0, drop=True):   # its order: conv (no bias) -> ReLU -> BatchNorm -> Dropout
             return [nn.Conv2d(c_in, c_out, 3, padding=padding, bias=False), nn.ReLU(), nn.BatchNorm2d(c_out),
                     *([nn.Dropout(dropout)] if drop else [])]
 
+        unit = conv_relu_bn_dropout
         self.features = nn.Sequential(*unit(1, 8, 1), *unit(8, 16), nn.MaxPool2d(2),           # 16x13x13
                                       nn.Conv2d(16, 8, 1, bias=False),                         # 8x13x13
                                       *unit(8, 8), *unit(8, 8), *unit(8, 16), *unit(16, 10, drop=False),   # 10x5x5
