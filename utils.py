@@ -1,6 +1,6 @@
 """What the six notebooks call, in the order a notebook calls it: train() and test() first, then
-seeding and device -> data -> the model report and the pictures of the data -> the checks before
-training -> step 6's weight average -> the fit and the saved run -> plots -> the errors.
+seeding and device -> data (and step 6's weight average) -> the model report and the pictures of the
+data -> the checks before training -> the fit and the saved run -> plots and the errors.
 
 This is the file to read beside a notebook. What a learner need not read lives in the package s7/
 (s7/core/: the IDX file checks, the data path, the augmentation op, the CUDA graphs, results files,
@@ -154,6 +154,42 @@ def get_loaders(batch_size: int = 128, augment: dict | None = None, holdout: int
 
 
 # ----------------------------------------------------------------------------
+# Step 6's weight average
+# ----------------------------------------------------------------------------
+class WeightAverage:
+    """An exponential moving average of a model's weights, updated after every optimizer step.
+
+    The average of weights is a different network from the one whose activations the BatchNorm
+    layers tracked, so before it is evaluated its BatchNorm statistics are measured afresh, on the
+    clean (un-augmented) training images: the images the test set resembles. Training itself is
+    untouched; only what is evaluated and kept changes.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.ema = torch.optim.swa_utils.AveragedModel(
+            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
+        self.model = None   # the last model evaluation_model() built
+
+    def update(self, model: nn.Module) -> None:
+        self.ema.update_parameters(model)
+
+    @torch.no_grad()
+    def evaluation_model(self, images: torch.Tensor, batch_size: int = 1000) -> nn.Module:
+        """A copy of the averaged network with BatchNorm statistics recomputed over `images`."""
+        model = copy.deepcopy(self.ema.module).eval()     # dropout off: it would skew the statistics
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.reset_running_stats()
+                m.momentum = None            # the mean over the batches, not a running average
+                m.train()                    # only BatchNorm measures
+        for start in range(0, len(images), batch_size):
+            model(images[start:start + batch_size])
+        self.model = model.eval()
+        return self.model
+
+
+# ----------------------------------------------------------------------------
 # The model report and the pictures of the data
 # ----------------------------------------------------------------------------
 def model_report(model: nn.Module, input_size=(1, 28, 28)) -> dict:
@@ -242,42 +278,6 @@ def fit_one_batch(model, loader, device, *, optimizer: torch.optim.Optimizer, n:
     print(f"one batch of {n} images NOT fitted in {steps} steps: look for a bug before training "
           f"(labels that do not match their images, a wrong loss, a learning rate far off)")
     return None
-
-
-# ----------------------------------------------------------------------------
-# Step 6's weight average
-# ----------------------------------------------------------------------------
-class WeightAverage:
-    """An exponential moving average of a model's weights, updated after every optimizer step.
-
-    The average of weights is a different network from the one whose activations the BatchNorm
-    layers tracked, so before it is evaluated its BatchNorm statistics are measured afresh, on the
-    clean (un-augmented) training images: the images the test set resembles. Training itself is
-    untouched; only what is evaluated and kept changes.
-    """
-
-    def __init__(self, model: nn.Module, decay: float):
-        self.decay = decay
-        self.ema = torch.optim.swa_utils.AveragedModel(
-            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
-        self.model = None   # the last model evaluation_model() built
-
-    def update(self, model: nn.Module) -> None:
-        self.ema.update_parameters(model)
-
-    @torch.no_grad()
-    def evaluation_model(self, images: torch.Tensor, batch_size: int = 1000) -> nn.Module:
-        """A copy of the averaged network with BatchNorm statistics recomputed over `images`."""
-        model = copy.deepcopy(self.ema.module).eval()     # dropout off: it would skew the statistics
-        for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.reset_running_stats()
-                m.momentum = None            # the mean over the batches, not a running average
-                m.train()                    # only BatchNorm measures
-        for start in range(0, len(images), batch_size):
-            model(images[start:start + batch_size])
-        self.model = model.eval()
-        return self.model
 
 
 # ----------------------------------------------------------------------------

@@ -146,3 +146,27 @@ def test_no_code_edits_the_import_path():
     for path in (ROOT / "tests").glob("*.py"):
         if path.name != "test_layout.py":
             assert "sys.path.insert" not in path.read_text() and "sys.path[" not in path.read_text(), path
+
+
+def test_utils_holds_what_the_notebooks_call_train_and_test_first():
+    """utils.py is the file a learner reads beside a notebook: at most 450 lines, train() and test() first,
+    and every function or class it defines is one a notebook calls (the rest lives in s7/core/)."""
+    text = (ROOT / "utils.py").read_text()
+    assert len(text.splitlines()) <= 450
+    defined = [n.name for n in ast.parse(text).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    assert defined[:2] == ["train", "test"], defined[:2]
+    code = "\n".join("".join(c["source"]) for n in range(1, 7)
+                     for c in json.loads((ROOT / f"S7_Model_{n}.ipynb").read_text())["cells"] if c["cell_type"] == "code")
+    uncalled = [name for name in defined if f"utils.{name}(" not in code and f"utils.{name}," not in code]
+    assert not uncalled, f"utils.py defines what no notebook calls: {uncalled} (move it to s7/core/)"
+
+
+def test_train_hands_a_batch_to_the_cuda_graph_instead_of_branching_around_its_update():
+    """train()'s five textbook lines appear once, in train() itself; the graph gets the batch from one call."""
+    source = ast.get_source_segment((ROOT / "utils.py").read_text(),
+                                    next(n for n in ast.parse((ROOT / "utils.py").read_text()).body
+                                         if isinstance(n, ast.FunctionDef) and n.name == "train"))
+    for line in ("optimizer.zero_grad(set_to_none=True)", "out = model(x)", "loss = F.cross_entropy(out, y)",
+                 "loss.backward()", "optimizer.step()"):
+        assert source.count(line) == 1, line
+    assert source.count("graph.") == 1 and "graph.step(x, y, model, optimizer, average)" in source

@@ -109,27 +109,6 @@ def test_the_runner_compares_a_run_with_the_published_one():
     other["seed"] = 77
     assert runner.comparison(other) == "no published run of this recipe (seed 77) to compare with"
 
-@pytest.mark.parametrize("args, message", [
-    (["--notebook", "1", "--publish", "--quick"], "only the notebook's own recipe is published"),
-    (["--notebook", "1", "--publish", "--seed", "3"], "only the notebook's own recipe is published"),
-    (["--notebook", "1", "--publish", "--out", "x"], "not both"),
-    (["--notebook", "6", "--publish", "--seeds", "1", "2", "--validate"], "validation runs are not published"),
-    (["--notebook", "6", "--publish", "--validate"], "validation runs are not published"),
-    (["--report", "--publish"], "give it alone"),
-    (["--report", "--quick"], "give it alone"),
-    (["--report", "--validate"], "give it alone"),
-    (["--report", "--seeds", "1", "2"], "give it alone"),
-    (["--report", "--out", "x"], "give it alone"),
-    (["--report", "--set", "EPOCHS=5"], "give it alone"),
-    (["--notebook", "1", "--set", "EPOCHS=5", "--publish"], "give --seeds with --set --publish"),
-    (["--notebook", "1", "--baseline-here"], "--baseline-here goes with --set and --seeds"),
-    (["--all", "--set", "EPOCHS=5"], "give --notebook N, not --all"),
-])
-def test_publishing_takes_only_the_notebooks_own_recipe(args, message, capsys):
-    with pytest.raises(SystemExit):
-        run_options.parse_args(args)
-    assert message in capsys.readouterr().err
-
 
 def run_command(*args):
     return subprocess.run([sys.executable, "-m", "scripts.run", *args],
@@ -196,121 +175,6 @@ def test_notebook_5_reproduces_its_committed_first_epoch(real_root, tmp_path, as
     assert {k: rerun[k] for k in same} == {k: committed[k] for k in same}
 
 
-def test_a_change_is_set_by_name_and_a_bad_one_refused_with_the_names_and_values():
-    assert apply_settings(5, ["AUGMENT.degrees=15"]) == {"AUGMENT": {"degrees": 15, "shift": 2}}
-    assert apply_settings(6, ["OPTIMIZER.nesterov=False", "OPTIMIZER.weight_decay=0.0"]) == {
-        "OPTIMIZER": {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}}
-    assert apply_settings(4, ["OPTIMIZER.weight_decay=0.001"])["OPTIMIZER"]["weight_decay"] == 0.001   # SGD takes it
-    assert apply_settings(5, ["AUGMENT=None"]) == {"AUGMENT": None}
-    assert apply_settings(1, ["EPOCHS=15"]) == {}                      # no change
-    for setting, words in (("FOO=1", "has no parameter 'FOO'"), ("SEED=3", "has no parameter 'SEED'"),
-                           ("EPOCHS=abc", "not a Python literal"), ("EPOCHS=5.5", "takes an int"),
-                           ("AUGMENT.degres=1", "takes no key 'degres'"), ("OPTIMIZER=3", "takes a dict"),
-                           ("EPOCHS", "has no parameter")):
-        with pytest.raises(runner.RunError, match=re.escape(words)) as err:
-            apply_settings(5, [setting])
-        if "parameter" in words:
-            assert "EPOCHS=15; BATCH_SIZE=128" in str(err.value)             # the names and their values
-    from s7.core.places import change_name
-    assert change_name(5, ["AUGMENT.degrees=15"]) == "S7_Model_5_AUGMENT.degrees-15"
-
-
-def test_a_change_at_several_seeds_is_judged_by_the_one_rule():
-    from conftest import difference_sentence
-
-    from s7.core.standing import study_means
-    published = [load_results(ROOT / "results" / "seeds" / f"S7_Model_2_seed{s}.json") for s in (1, 2, 3)]
-    changed = [copy.deepcopy(r) for r in published]
-    for r, bump in zip(changed, (0.10, 0.12, 0.08)):
-        r["history"]["test_acc"][-3:] = [a + bump for a in r["history"]["test_acc"][-3:]]
-    baseline = study_means(2, [1, 2, 3])
-    line = change.change_verdict(changed, baseline, "the published seed study at the same seeds")
-    after = {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in changed}
-    assert difference_sentence(baseline, after) in line and "a clear gain" in line
-    assert line.endswith("0 of 3 seeds meet the target")
-    assert "fewer than 2 seeds" in change.change_verdict(changed[:1], baseline, "x")
-
-
-def test_the_runner_says_when_the_published_runs_came_from_another_machine(monkeypatch):
-    monkeypatch.setattr(change, "cpu_name", lambda: "another processor")
-    assert "--baseline-here" in change.machine_note(6, [1, 2])
-    here = load_results(ROOT / "results" / "seeds" / "S7_Model_6_seed1.json")["cpu"]
-    monkeypatch.setattr(change, "cpu_name", lambda: here)
-    assert change.machine_note(6, [1]) is None
-
-
-@pytest.mark.parametrize("notebook, settings, changes", [
-    (5, ["AUGMENT=None"], {"AUGMENT": None}),                                 # notebook 5's Try it: step 4's recipe
-    (6, ["AUGMENT=None"], {"AUGMENT": None}),
-    (4, ['AUGMENT={"degrees": 8, "shift": 2}'], {"AUGMENT": {"degrees": 8, "shift": 2}}),   # notebook 4's Try it
-    (5, ["AUGMENT.scale=0.1"], {"AUGMENT": {"degrees": 8, "shift": 2, "scale": 0.1}}),      # tuning's SCALE
-    (5, ['AUGMENT.interpolation="nearest"', "AUGMENT.degrees=5", "AUGMENT.shift=0.84"],     # a public recipe's
-     {"AUGMENT": {"degrees": 5, "shift": 0.84, "interpolation": "nearest"}}),
-    (1, ["OPTIMIZER.momentum=0.0"], {"OPTIMIZER": {"lr": 0.01, "momentum": 0.0}}),         # notebook 1's Try it
-    (1, ["OPTIMIZER.momentum=0"], {"OPTIMIZER": {"lr": 0.01, "momentum": 0}}),             # an int where a float stands
-    (6, ["OPTIMIZER.momentum=0", "OPTIMIZER.nesterov=False"],                               # Nesterov needs momentum
-     {"OPTIMIZER": {"lr": 0.1, "momentum": 0, "nesterov": False, "weight_decay": 1e-4}}),
-    (6, ["OPTIMIZER.weight_decay=3e-4"], {"OPTIMIZER": {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 3e-4}}),
-    (6, ["LR_SCHEDULE.max_lr=0.2"], {"LR_SCHEDULE": {"max_lr": 0.2, "pct_start": 0.2, "anneal_strategy": "cos"}}),
-    (6, ["LR_SCHEDULE.pct_start=0.3"], {"LR_SCHEDULE": {"max_lr": 0.1, "pct_start": 0.3, "anneal_strategy": "cos"}}),
-    (6, ["LR_SCHEDULE.anneal_strategy='linear'"], {"LR_SCHEDULE": {"max_lr": 0.1, "pct_start": 0.2, "anneal_strategy": "linear"}}),
-    (6, ["LR_SCHEDULE.div_factor=5", "LR_SCHEDULE.final_div_factor=100"],                  # ints where floats stand
-     {"LR_SCHEDULE": {"max_lr": 0.1, "pct_start": 0.2, "anneal_strategy": "cos", "div_factor": 5, "final_div_factor": 100}}),
-    (6, ["LR_SCHEDULE.base_momentum=0.8", "LR_SCHEDULE.max_momentum=0.9"],
-     {"LR_SCHEDULE": {"max_lr": 0.1, "pct_start": 0.2, "anneal_strategy": "cos", "base_momentum": 0.8, "max_momentum": 0.9}}),
-    (6, ['LR_SCHEDULE={"max_lr": 0.01, "div_factor": 1, "final_div_factor": 1, "cycle_momentum": False}'],   # a constant rate
-     {"LR_SCHEDULE": {"max_lr": 0.01, "div_factor": 1, "final_div_factor": 1, "cycle_momentum": False}}),
-    (6, ["EMA_DECAY=0.999"], {"EMA_DECAY": 0.999}),
-    (6, ["EMA_DECAY=0"], {"EMA_DECAY": 0}),                                  # the public recipes: no average
-    (4, ["DROPOUT=0.0"], {"DROPOUT": 0.0}),                                  # the ladders' "- dropout"
-    (4, ["DROPOUT=0"], {"DROPOUT": 0}),
-    (4, ["DROPOUT=0.1"], {"DROPOUT": 0.1}),
-    (1, ["EPOCHS=5"], {"EPOCHS": 5}), (6, ["EPOCHS=1"], {"EPOCHS": 1}), (6, ["EPOCHS=20"], {"EPOCHS": 20}),
-    (6, ["BATCH_SIZE=128"], {"BATCH_SIZE": 128}), (2, ["BATCH_SIZE=64"], {"BATCH_SIZE": 64}),
-])
-def test_every_value_the_series_uses_can_be_set(notebook, settings, changes):
-    """Each value the series itself gives a parameter (Try it, the ladders, the tuning rounds, the public
-    recipes) is taken, an int where a float stands included."""
-    assert apply_settings(notebook, settings) == changes
-
-
-@pytest.mark.parametrize("notebook, setting, words", [
-    (1, "EPOCHS=True", "EPOCHS takes an int (now 15), not True"),
-    (1, "EPOCHS=None", "EPOCHS takes an int (now 15), not None"),
-    (1, "EPOCHS=0", "EPOCHS takes a value from 1 to 100, not 0"),
-    (1, "EPOCHS=101", "EPOCHS takes a value from 1 to 100, not 101"),
-    (1, "BATCH_SIZE=0", "BATCH_SIZE takes a value 1 or more, not 0"),
-    (4, "DROPOUT=1.0", "DROPOUT takes a value from 0 (no dropout) up to, not including, 1, not 1.0"),
-    (4, "DROPOUT=True", "DROPOUT takes a float (now 0.05), not True"),
-    (6, "EMA_DECAY=1", "EMA_DECAY takes a value from 0 up to, not including, 1"),
-    (1, "HOLDOUT=5000", "a validation run has its own option: drop this --set and give --validate"),
-    (6, "HOLDOUT=0", "give --validate"),
-    (1, "OPTIMIZER.lr='fast'", "OPTIMIZER.lr takes a number (now 0.01), not 'fast': set it to a number, e.g. --set OPTIMIZER.lr=0.01"),
-    (1, "OPTIMIZER.momentum=True", "OPTIMIZER.momentum takes a number (now 0.9), not True: set it to a number"),
-    (6, "OPTIMIZER.nesterov=0", "OPTIMIZER.nesterov takes True or False (now True), not 0"),
-    (1, 'OPTIMIZER={"lr": "fast"}', "OPTIMIZER.lr takes a number (now 0.01), not 'fast'"),     # a whole dict, key by key
-    (1, 'OPTIMIZER={"lr": 0.1, "momentun": 0.9}', "OPTIMIZER takes no key 'momentun'"),
-    (1, "OPTIMIZER.lr=-1", "torch.optim.SGD refuses OPTIMIZER = {'lr': -1, 'momentum': 0.9} (Invalid learning rate: -1)"),
-    (6, "OPTIMIZER.momentum=0.0", "(Nesterov momentum requires a momentum and zero dampening)"),
-    (5, "AUGMENT.degrees=None", "AUGMENT.degrees takes a number (now 8), not None: for no augmentation set the whole "
-                                "value, --set AUGMENT=None"),
-    (5, "AUGMENT.shift='2'", "AUGMENT.shift takes a number (now 2), not '2'"),
-    (4, 'AUGMENT={"degrees": 8}', "AUGMENT needs degrees and shift: {'degrees': 8} has no shift"),
-    (4, 'AUGMENT={"degres": 8, "shift": 2}', "AUGMENT takes no key 'degres'"),
-    (5, "AUGMENT.degrees=-8", "the augmentation refuses AUGMENT = {'degrees': -8, 'shift': 2}"),
-    (5, 'AUGMENT.interpolation="foo"', "the augmentation refuses"),
-    (6, "LR_SCHEDULE.anneal_strategy='lin'", "LR_SCHEDULE.anneal_strategy takes one of 'cos', 'linear' (now 'cos'), not 'lin'"),
-    (6, "LR_SCHEDULE.cycle_momentum=1", "LR_SCHEDULE.cycle_momentum takes True or False, not 1: set it to True or False, "
-                                        "e.g. --set LR_SCHEDULE.cycle_momentum=True"),
-    (6, "LR_SCHEDULE.pct_start=1.5", "torch's OneCycleLR refuses"),
-    (6, "LR_SCHEDULE=None", "for a constant rate keep the schedule and flatten it"),
-])
-def test_a_value_that_cannot_run_is_refused_in_one_line_that_says_what_to_do(notebook, setting, words):
-    with pytest.raises(runner.RunError, match=re.escape(words)) as err:
-        apply_settings(notebook, [setting])
-    assert str(err.value).startswith(f"--set {setting}: ") and "\n" not in str(err.value)
-
-
 def test_a_refused_setting_stops_the_runner_before_any_training(monkeypatch, tmp_path, capsys):
     def no_training(*args, **kwargs):
         raise AssertionError("a notebook was executed")
@@ -331,3 +195,16 @@ def test_notebook_5_runs_without_augmentation(real_root, tmp_path):
     assert NO_AUGMENTATION in result.stderr                 # the notebook's output, echoed
     record = load_results(next(tmp_path.rglob("S7_Model_5_*.json")))
     assert record["augment"] is None and record["changes"] == {"AUGMENT": None}
+
+
+def test_a_publish_keeps_the_prose_written_while_it_ran():
+    executed = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("old words"),
+                                               nbformat.v4.new_code_cell("x = 1")])
+    executed.cells[1].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    now = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("new words"), nbformat.v4.new_code_cell("x = 2")])
+    keep_prose(executed, now)
+    assert executed.cells[0].source == "new words"
+    assert executed.cells[1].source == "x = 1" and executed.cells[1].outputs     # the code as it ran, its output
+    moved = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 2")])
+    keep_prose(executed, moved)                                                     # cells no longer line up
+    assert executed.cells[0].source == "new words"
