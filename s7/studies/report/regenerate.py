@@ -42,14 +42,8 @@ from s7.studies.report.tuning_md import tuning_blocks
 from s7.studies.robustness import ROBUSTNESS, evaluate_published
 
 README = ROOT / "README.md"
-
-
 TUNING_MD = ROOT / "TUNING.md"
-
-
 RESULTS_MD = ROOT / "RESULTS.md"
-
-
 TEACHING_MD = ROOT / "TEACHING.md"
 
 
