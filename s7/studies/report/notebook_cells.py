@@ -36,11 +36,22 @@ def results_markdown(record: dict) -> str:
         f"- {s['split'].capitalize()} accuracy of the last 3 epochs: **{pct(s['last'])}** (%). The target ({TARGET}): "
         f"{verdict} it.",
     ] + fit_lines(record) + [
-        f"- Parameters: {s['params']:,} ({s['macs']:,} multiply-adds per image); {s['epochs']} epochs. {time_line(record)}",
+        f"- Parameters: {s['params']:,} ({s['macs']:,} multiply-adds per image); {s['epochs']} epochs of "
+        f"{optimizer_words(record)}. {time_line(record)}",
     ] + seed_study_lines(record) + ablation_lines(record["notebook"])) + "\n"
 
 
 FIT_KEYS = ("clean_train_loss", "clean_train_acc")
+
+
+def optimizer_words(record: dict) -> str:
+    """The optimizer (and schedule) the run's record names, from the objects that ran: 'SGD(lr=0.01,
+    momentum=0.9)', 'SGD(lr=0.1, ...) under OneCycleLR'."""
+    optimizer = dict(record["optimizer"])
+    name = optimizer.pop("name")
+    schedule = (record.get("lr_schedule") or {}).get("name")
+    return (f"{name}({', '.join(f'{k}={v}' for k, v in optimizer.items())})"
+            + (f" under {schedule}" if schedule else ""))
 
 
 def time_line(record: dict) -> str:
