@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from s7.core.data_checks import DATA_ROOT_HELP
-from s7.core.places import RUNS
-from s7.studies.epoch_times import EPOCH_TIMES, machine, measure, save
+from s7.core.places import EPOCH_TIMES, RUNS
+from s7.studies.epoch_times import machine, measure, save
 
 
 def main(argv=None) -> int:

@@ -13,6 +13,7 @@ import json
 import sys
 
 import models
+from s7.core.places import variant_path
 from s7.core.target import summarize
 from s7.studies import candidates
 from s7.studies.recipe import VALIDATION_HOLDOUT, SeededRun, save_as
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
     seeded = SeededRun(model_cls, seed=args.seed, holdout=config.pop("holdout", VALIDATION_HOLDOUT), quick=args.quick,
                     data_root=args.data_root, **config)
     seeded.train()
-    record = save_as(seeded, study_out(args, OUT) / f"{args.name}.json")     # notebook 0: a search run, not a notebook's
+    record = save_as(seeded, variant_path(args.name, study_out(args, OUT)))     # notebook 0: a search run, not a notebook's
     s = summarize(record)
     print(f"{args.name}: params {s['params']:,}, {seeded.loaders.eval_split} last 3 {s['last']}")
     return 0

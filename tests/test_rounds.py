@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from s7.core.places import ROOT
+from s7.core.places import ROOT, round_run_name
 from s7.studies import record_sets, rounds
 
 
@@ -71,7 +71,7 @@ def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_i
     record = json.loads((ROOT / "results" / "tuning" / "round11_sh4392_seed1.json").read_text())
     for name, val_acc in ((names[0], [99.5, 99.39, 99.5]), (names[1], [99.5, 99.45, 99.5])):   # one under 99.40
         record["history"]["val_acc"][-3:] = val_acc
-        (tmp_path / f"{rounds.run_name('round11', name, 1)}.json").write_text(json.dumps(record))
+        (tmp_path / f"{round_run_name('round11', name, 1)}.json").write_text(json.dumps(record))
     launched = []
 
     class Run:                                               # stands in for a training process
@@ -84,7 +84,7 @@ def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_i
     rounds.run_rounds(["round11"], 1, tmp_path)
     assert [n for n in launched if n.startswith(f"round11_{names[0]}_")] == []                # ruled out: no seed
     assert [n for n in launched if n.startswith(f"round11_{names[1]}_")] == [
-        rounds.run_name("round11", names[1], s) for s in (2, 3, 4)]                          # still open
+        round_run_name("round11", names[1], s) for s in (2, 3, 4)]                          # still open
     v = rounds.round_decision("round11", tmp_path)
     assert set(v["rows"]) == {names[0]} and not v["rows"][names[0]]["complete"]
     assert v["rows"][names[0]]["seeds"] == [1] and v["rows"][names[0]]["min"] == 99.39

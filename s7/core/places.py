@@ -19,6 +19,12 @@ SIZES = "sizes"                 # Model6's recipe at smaller widths: sizes/w_<wi
 TRY_IT = "try_it"               # a change's runs (the notebooks' questions): try_it/<change>_seed<S>.json
 STUDY_SEEDS = (1, 2, 3, 4, 5)   # the seeds every recipe and change is compared on
 
+EPOCH_TIMES = RESULTS_DIR / "epoch_times.json"        # every step timed back to back (scripts/epoch_times.py)
+ROBUSTNESS = RESULTS_DIR / "robustness.json"          # the committed weights under perturbations
+BENCHMARK_CUDA = RESULTS_DIR / "benchmark_cuda.json"  # scripts/benchmark.py on a GPU (the CPU's: benchmark.json)
+BENCHMARKS = "benchmark*.json"                        # every benchmark file in RESULTS_DIR
+PUBLISHED_LOGS = RESULTS_DIR / PUBLIC / "published.json"   # the public solutions' own logs, as their authors published
+
 
 def results_path(notebook: int, out_dir=RESULTS_DIR, suffix=".json") -> Path:
     """A notebook's run: <out_dir>/S7_Model_<N>.json (and its weights, .pt)."""
@@ -43,6 +49,21 @@ def study_paths(name: str, folder) -> list[Path]:
 def study_path(name: str, seed: int, folder) -> Path:
     """One seed of a study's run named `name` (a ladder's row, a public recipe, a question's answer)."""
     return Path(folder) / f"{name}_seed{seed}.json"
+
+
+def variant_path(name: str, folder) -> Path:
+    """A search variant's run (search/tune.py): <folder>/<name>.json."""
+    return Path(folder) / f"{name}.json"
+
+
+def round_run_name(round_name: str, candidate: str, seed: int) -> str:
+    """A search round's run of one candidate at one seed: <round>_<candidate>_seed<S>."""
+    return f"{round_name}_{candidate}_seed{seed}"
+
+
+def round_test_dir(round_name: str) -> Path:
+    """Where a round's chosen candidate was run on the test set: results/<round>_test/."""
+    return RESULTS_DIR / f"{round_name}_test"
 
 
 def change_name(notebook: int, settings: list[str]) -> str:

@@ -17,13 +17,12 @@ from pathlib import Path
 import torch
 
 import utils
-from s7.core.places import RESULTS_DIR
+from s7.core.places import EPOCH_TIMES
 from s7.core.records import cpu_name
 from s7.core.schedules import is_per_batch
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters
 from s7.studies.recipe import SeededRun, build_scheduler, notebook_recipe
 
-EPOCH_TIMES = RESULTS_DIR / "epoch_times.json"
 NO_DROPOUT = "4 without dropout"      # step 4's recipe with dropout 0: the cost of dropout
 
 

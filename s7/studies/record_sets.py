@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import json
 
-from s7.core.places import ORIGINAL, PUBLIC, RESULTS_DIR, SIZES, STUDY_SEEDS, TUNING, results_path, study_paths
+from s7.core.places import (
+    ORIGINAL,
+    PUBLIC,
+    PUBLISHED_LOGS,
+    RESULTS_DIR,
+    SIZES,
+    STUDY_SEEDS,
+    TUNING,
+    results_path,
+    round_test_dir,
+    study_paths,
+)
 from s7.core.records import load_results, trained_weights
 from s7.core.standing import published_seeds
 from s7.studies import ladders
 from s7.studies.rounds import ROUNDS
 
-PUBLISHED = RESULTS_DIR / PUBLIC / "published.json"
+PUBLISHED = PUBLISHED_LOGS
 STEP6_ON_PUBLIC = "step6_on_3762"     # a public layout trained with step 6's recipe (s7/studies/public.py)
 
 
@@ -89,7 +100,7 @@ def round_runs(round_name: str) -> dict[str, list[dict]]:
 
 def round_test_records(round_name: str = "round7") -> list[dict]:
     """The candidate a search round's rule sent to the test set, per seed (results/<round>_test/)."""
-    files = (RESULTS_DIR / f"{round_name}_test").glob("*.json")
+    files = round_test_dir(round_name).glob("*.json")
     return sorted((load_results(f) for f in files), key=lambda r: r["seed"])
 
 

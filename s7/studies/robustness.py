@@ -10,12 +10,11 @@ import models
 from s7.core.augment import affine
 from s7.core.loaders import load_mnist_tensors
 from s7.core.pixels import BACKGROUND, MEAN, STD, normalise
-from s7.core.places import RESULTS_DIR, results_path
+from s7.core.places import ROBUSTNESS, results_path
 from s7.core.records import load_model
 from s7.studies.notebooks import NOTEBOOKS
 
 ROBUSTNESS_SEED = 0
-ROBUSTNESS = RESULTS_DIR / "robustness.json"
 
 
 def _signs(n, g):

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from s7.core.model_size import count_params
-from s7.core.places import RESULTS_DIR, ROOT, TUNING
+from s7.core.places import RESULTS_DIR, ROOT, TUNING, round_run_name, variant_path
 from s7.core.records import load_results
 from s7.core.target import summarize
 from s7.studies import candidates
@@ -201,17 +201,13 @@ ROUNDS = {
 }
 
 
-def run_name(round_name: str, candidate: str, seed: int) -> str:
-    return f"{round_name}_{candidate}_seed{seed}"
-
-
 def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
     """Every candidate x seed of the rounds, in order, `jobs` at a time (one pool: no idle slots between rounds)."""
-    commands = [(round_name, name, [sys.executable, "-m", "search.tune", run_name(round_name, name, seed),
+    commands = [(round_name, name, [sys.executable, "-m", "search.tune", round_run_name(round_name, name, seed),
                  "--model", c["model"], "--seed", str(seed), "--config", json.dumps(c["config"]), "--out", str(out)])
                 for round_name in round_names
                 for name, c in ROUNDS[round_name]["candidates"].items() for seed in ROUNDS[round_name]["seeds"]
-                if not (out / f"{run_name(round_name, name, seed)}.json").exists()]   # kept runs stay
+                if not variant_path(round_run_name(round_name, name, seed), out).exists()]   # kept runs stay
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     started, lock, stopping = set(), threading.Lock(), threading.Event()
@@ -257,7 +253,7 @@ def run_rounds(round_names: list[str], jobs: int, out: Path) -> None:
 def finished(round_name: str, name: str, folder: Path) -> list[dict]:
     """The candidate's finished runs, in seed order."""
     return [load_results(p) for seed in ROUNDS[round_name]["seeds"]
-            if (p := folder / f"{run_name(round_name, name, seed)}.json").exists()]
+            if (p := variant_path(round_run_name(round_name, name, seed), folder)).exists()]
 
 
 def ruled_out(round_name: str, name: str, folder: Path = OUT) -> bool:

@@ -9,7 +9,7 @@ import re
 
 import models
 from s7.core.numbers import mean, pct, pooled_last
-from s7.core.places import RESULTS_DIR, STUDY_SEEDS
+from s7.core.places import BENCHMARK_CUDA, RESULTS_DIR, STUDY_SEEDS
 from s7.core.standing import WHERE_WORDS, published_seeds, study_means, where
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import fit_reading, seed_mean
@@ -124,7 +124,7 @@ def final_run_lines(record: dict) -> list[str]:
     lines = [f"- This run (seed {record['seed']}) is number {rank} of the {len(all_seeds)} seeds by the mean of its "
              f"last 3 epochs ({seed_mean(record):.2f}%; the seeds' means {min(all_seeds.values()):.2f}-"
              f"{max(all_seeds.values()):.2f}%): the seed study, not this run, is what the recipe holds to."]
-    gpu = RESULTS_DIR / "benchmark_cuda.json"
+    gpu = BENCHMARK_CUDA
     if gpu.exists() and "full_training" in (b := json.loads(gpu.read_text())):
         t = b["full_training"]
         gpu_mean = sum(t["last3_test_acc"]) / 3

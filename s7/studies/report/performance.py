@@ -7,7 +7,7 @@ from pathlib import Path
 import models
 from s7.core.model_size import count_params
 from s7.core.numbers import pct
-from s7.core.places import RESULTS_DIR, ROOT
+from s7.core.places import BENCHMARKS, RESULTS_DIR, ROOT
 from s7.core.target import TARGET_ACC
 from s7.studies.benchmark import PATH_LABELS
 from s7.studies.record_sets import notebook_record
@@ -47,7 +47,7 @@ def benchmark_table(path: Path) -> list[str]:
 
 def performance_section() -> str:
     lines = []
-    for path in sorted(RESULTS_DIR.glob("benchmark*.json")):
+    for path in sorted(RESULTS_DIR.glob(BENCHMARKS)):
         lines += benchmark_table(path)
     final = notebook_record(6)
     if final:

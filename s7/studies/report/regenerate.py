@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from s7.core.places import ROOT
+from s7.core.places import ROBUSTNESS, ROOT
 from s7.core.standing import published_seeds
 from s7.studies.report.colab import colab_note, fill_colab_links, git_remote, github_repo
 from s7.studies.report.ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line, takeaway_line
@@ -39,7 +39,7 @@ from s7.studies.report.seed_table import seed_table
 from s7.studies.report.steps import compact_table, fit_table, gains, headline, steps_table
 from s7.studies.report.teaching import times_table
 from s7.studies.report.tuning_md import tuning_blocks
-from s7.studies.robustness import ROBUSTNESS, evaluate_published
+from s7.studies.robustness import evaluate_published
 
 README = ROOT / "README.md"
 TUNING_MD = ROOT / "TUNING.md"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from s7.core.places import RESULTS_DIR, STUDY_SEEDS
+from s7.core.places import BENCHMARK_CUDA, STUDY_SEEDS
 from s7.studies import epoch_times
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters, step_title
 from s7.studies.report.try_it_cells import question_minutes
@@ -25,7 +25,7 @@ def times_table() -> str:
     lines = rows + ["", f"Measured on {epoch_times.machine(times)} (`results/epoch_times.json`): training time only, "
                         f"{len(STUDY_SEEDS)} runs a question; loading the data, the checks and each epoch's test add "
                         f"to every run (not measured here)."]
-    gpu = RESULTS_DIR / "benchmark_cuda.json"
+    gpu = BENCHMARK_CUDA
     if gpu.exists() and "full_training" in (b := json.loads(gpu.read_text())):
         lines.append(f"On a GPU only step 6 has been timed: one full run on an {b['device_name']} trained in "
                      f"{b['full_training']['train_seconds']:.1f} s (`results/benchmark_cuda.json`); the other notebooks "
