@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
 # 1. the graphed step replays eager training (and the rest of the CUDA tests)
-python3 -m pytest -q -p no:cacheprovider tests/test_cuda_graph.py 2>&1 | tee "$OUT/pytest_cuda.log"
+python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py 2>&1 | tee "$OUT/pytest_cuda.log"
 # 2. data paths side by side, eager vs graphed, and one full step-6 training
 python3 -m scripts.benchmark --device cuda --train --out "$OUT/benchmark_cuda.json" 2>&1 | tee "$OUT/benchmark_cuda.log"
 [ $# -eq 0 ] && exit 0

@@ -170,3 +170,33 @@ def test_train_hands_a_batch_to_the_cuda_graph_instead_of_branching_around_its_u
                  "loss.backward()", "optimizer.step()"):
         assert source.count(line) == 1, line
     assert source.count("graph.") == 1 and "graph.step(x, y, model, optimizer, average)" in source
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a test file imports, by its dotted name: `import a.b` gives a.b, `from a.b import c`
+    gives a.b and a.b.c (c may be a module or a name in it)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_every_module_has_a_test_file_named_for_it():
+    """Each module of s7/ (read from its folders, __init__.py aside) and the learner's utils.py and models.py
+    has tests/test_<its name>.py, and that file imports it (`from s7.core import verdict`,
+    `from s7.core.verdict import ...`, `import utils`): a module's tests are found by its name."""
+    modules = [module_name(p) for p in sorted((ROOT / "s7").rglob("*.py")) if p.name != "__init__.py"]
+    modules += sorted(LEARNERS_FILES)
+    stems = [m.rpartition(".")[2] for m in modules]
+    assert len(set(stems)) == len(stems), "two modules share a name: a test file named for one would be ambiguous"
+    problems = []
+    for module, stem in zip(modules, stems):
+        path = ROOT / "tests" / f"test_{stem}.py"
+        if not path.exists():
+            problems.append(f"{module} has no tests/{path.name}")
+        elif module not in imported_modules(path):
+            problems.append(f"tests/{path.name} does not import {module}")
+    assert not problems, problems

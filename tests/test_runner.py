@@ -1,10 +1,9 @@
 """The runner (scripts/run.py, s7/studies/runner.py) as a newcomer, an instructor and a maintainer use it: bad input
-refused in one line, a failing cell leaving the record alone, quick runs of every notebook, and the
-published record touched only by --publish."""
+refused in one line, a failing cell leaving the record alone, quick runs of every notebook, the
+published record touched only by --publish, and a publish keeping the prose written while it ran."""
 import copy
 import hashlib
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +15,9 @@ from conftest import digest, fresh_copy
 from s7.core.pil_loader import NO_AUGMENTATION
 from s7.core.places import ROOT, results_path
 from s7.core.records import load_results
-from s7.studies import change, run_options, runner
+from s7.studies import change, runner
 from s7.studies.notebooks import NOTEBOOKS, notebook_parameters
-from s7.studies.settings import apply_settings
+from s7.studies.runner import keep_prose
 from scripts import run
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from s7.core.places import RESULTS_DIR, ROOT, results_path
 from s7.core.records import load_results
+from s7.studies.report import tuning_md
 
 TUNING_MD = (ROOT / "TUNING.md").read_text()
 TUNING = ROOT / "results" / "tuning"
@@ -105,3 +106,17 @@ def test_size_sweep_is_the_final_recipe_with_narrower_widths():
             "ema_decay", "label_smoothing")
     assert all({k: r.get(k) for k in same} == {k: record.get(k) for k in same} for r in runs)
     assert all(r["params"] < record["params"] for r in runs)
+
+
+
+def test_a_runs_settings_are_described_in_words():
+    """A TUNING.md row's model settings, augmentation and schedule, from its record."""
+    r = {"model": "Model6", "model_kwargs": {"widths": (6, 8)},
+         "lr_schedule": {"name": "OneCycleLR", "max_lr": 0.1, "anneal_strategy": "linear"}, "ema_decay": 0.99,
+         "label_smoothing": 0.05, "augment": {"degrees": 8, "shift": 2, "scale": 0.1, "p": 0.5, "interpolation": "nearest"}}
+    assert tuning_md.describe(r) == ("Model6(widths=(6, 8))", "±8°, ±2 px, scale ±10%, p 0.5, nearest",
+                                     "OneCycleLR max 0.1, linear anneal, weight average 0.99, label smoothing 0.05")
+    assert tuning_md.describe({"model": "Model4", "lr_schedule": None, "augment": None}) == \
+        ("Model4(defaults)", "none", "constant")
+    assert tuning_md.describe({"model": "Model4", "lr_schedule": {"name": "StepLR"},
+                               "augment": {"degrees": 5, "shift": 1, "p": 1.0}})[1:] == ("±5°, ±1 px", "StepLR")

@@ -1,16 +1,19 @@
-"""The one rule pairs seeds by their number, a run is told where it stands in the right words, only the published recipe at its own seed is the published run, and the fit is read at the lines notebook 1 teaches."""
-import copy
+"""s7/core/verdict.py: every verdict on a change follows the one rule, recomputed from the files with the
+tests' own arithmetic (conftest.one_rule): seeds paired by number, whatever order the runs come in; the
+interval judged unrounded at the boundaries today's data never reaches; a figure that keeps its sign; and
+the fit read at the lines notebook 1 teaches."""
 import json
 import math
 import statistics
+from pathlib import Path
 
 import pytest
 from conftest import difference_sentence, one_rule
 
 from s7.core.places import ROOT
-from s7.core.standing import is_published_run, where_it_stands
 from s7.core.verdict import (
     CLEAR_GAIN,
+    CLEAR_LOSS,
     NOISE,
     difference_words,
     fit_reading,
@@ -18,10 +21,72 @@ from s7.core.verdict import (
     paired_difference,
     under_fitting,
 )
-from s7.studies import change
 
-PUBLISHED_RECIPE_WORDS = " This is the published recipe; its seeds are in results/seeds/."
-NO_COMPARISON_WORDS = "a quick run or a validation run: its figures do not compare with the published seeds"
+
+def last3(path: Path) -> list[float]:
+    return json.loads(path.read_text())["history"]["test_acc"][-3:]
+
+
+def means(step: int) -> dict[int, float]:
+    files = [ROOT / "results" / "seeds" / f"S7_Model_{step}_seed{seed}.json" for seed in range(1, 6)]
+    return {json.loads(f.read_text())["seed"]: sum(last3(f)) / 3 for f in files}
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+def test_each_steps_verdict_is_recomputed_from_the_seed_studies(n):
+    """README's lines and each notebook's Results cell: step n against step n - 1 at seeds 1-5, the
+    differences listed seed by seed."""
+    before, after = means(n - 1), means(n)
+    diffs = ", ".join(f"{round(after[s] - before[s], 2) + 0.0:+.2f}" for s in sorted(after))
+    line = f"Step {n} vs {n - 1}: {difference_sentence(before, after)}; per seed {diffs}."
+    assert line in (ROOT / "README.md").read_text()
+    cells = json.loads((ROOT / f"S7_Model_{n}.ipynb").read_text())["cells"]
+    assert any(line in "".join(c["source"]) for c in cells if "results" in c["metadata"].get("tags", []))
+
+
+def verdict_of(diffs: list[float]) -> str:
+    before = {s: 99.0 for s in range(1, len(diffs) + 1)}
+    after = {s: 99.0 + d for s, d in zip(before, diffs)}
+    d = paired_difference(before, after)
+    assert d.verdict == one_rule(before, after)["verdict"]
+    return d.verdict
+
+
+def test_tied_differences():
+    assert verdict_of([0.0] * 5) == NOISE                   # no change at any seed: nothing to claim
+    assert verdict_of([0.1] * 5) == CLEAR_GAIN              # the same gain at every seed: a zero-width interval
+    assert verdict_of([-0.1] * 3) == CLEAR_LOSS
+    d = paired_difference({1: 99.0, 2: 99.0}, {1: 99.0, 2: 99.0})
+    assert difference_words(d).endswith("within the seed noise, an interval 0.00 points wide")
+
+
+def spread(mean: float, half: float) -> list[float]:
+    """Five differences with this mean and this 95% half-width (t = 2.776 for 4 degrees of freedom)."""
+    c = half / (2.776 * (2.5 ** 0.5) / 5 ** 0.5)
+    return [mean + c * k for k in (-2, -1, 0, 1, 2)]
+
+
+def test_the_interval_is_judged_unrounded_at_the_four_boundaries():
+    """An end at -0.004 or -0.0006 holds zero; at +0.0006 or +0.004 it does not, though both would read
+    0.00 to two decimals: such a figure prints to its first non-zero decimal (+0.001, +0.004), and the
+    words give the margin."""
+    for end, verdict in ((-0.004, NOISE), (-0.0006, NOISE), (0.0006, CLEAR_GAIN), (0.004, CLEAR_GAIN)):
+        gains = spread(0.10, 0.10 - end)                     # the lower end at `end`
+        assert verdict_of(gains) == verdict, end
+        assert verdict_of([-d for d in gains]) == {NOISE: NOISE, CLEAR_GAIN: CLEAR_LOSS}[verdict], -end
+    before = {s: 99.0 for s in range(1, 6)}
+    d = paired_difference(before, {s: 99.0 + x for s, x in zip(before, spread(-0.10, 0.10 - 0.0006))})
+    words = difference_words(d)
+    assert words.endswith("to -0.001, seeds 1-5): a clear loss, by 0.001"), words
+    assert words == difference_sentence(before, {s: 99.0 + x for s, x in zip(before, d.diffs)})
+    d = paired_difference(before, {s: 99.0 + x for s, x in zip(before, spread(0.10, 0.104))})
+    assert "(95% interval -0.004 to +0.20" in difference_words(d) and difference_words(d).endswith("points wide")
+
+
+def test_a_figure_keeps_its_sign():
+    from s7.core.verdict import points
+    assert [points(x) for x in (0.2149, -0.002, -0.0006, 0.004, 0.0, -0.05)] == \
+        ["+0.21", "-0.002", "-0.001", "+0.004", "0.00", "-0.05"]
 
 
 # ----------------------------------------------------------------------------
@@ -66,63 +131,6 @@ def test_pairing_by_position_would_change_the_verdict_here():
     assert by_hand(BEFORE, AFTER)["verdict"] == CLEAR_GAIN
     by_position = {1: AFTER[3], 2: AFTER[2], 3: AFTER[1]}      # the runs 3, 2, 1 paired with seeds 1, 2, 3
     assert by_hand(BEFORE, by_position)["verdict"] == NOISE
-
-
-def test_a_change_whose_runs_come_in_reverse_seed_order_gets_the_same_verdict():
-    """The runner's verdict on a change: its records listed seed 3, 2, 1 read as listed 1, 2, 3."""
-    def record(seed, acc):
-        return {"seed": seed, "params": 7000, "history": {"train_acc": [99.0] * 15, "test_acc": [98.0] * 12 + [acc] * 3}}
-    in_order = [record(s, AFTER[s]) for s in (1, 2, 3)]
-    backwards = [record(s, AFTER[s]) for s in (3, 2, 1)]
-    line = change.change_verdict(in_order, dict(BEFORE), "x")
-    assert line == change.change_verdict(backwards, dict(BEFORE), "x")
-    assert line == change.change_verdict(backwards, {s: BEFORE[s] for s in (3, 2, 1)}, "x")
-    meeting = sum(acc >= 99.4 for acc in AFTER.values())                # every one of the last 3 at 99.40+
-    assert difference_sentence(BEFORE, AFTER) in line and line.endswith(f"{meeting} of 3 seeds meet the target")
-
-
-# ----------------------------------------------------------------------------
-# Where one run stands, and which run is the published one
-# ----------------------------------------------------------------------------
-def published(n: int = 6) -> dict:
-    return json.loads((ROOT / "results" / f"S7_Model_{n}.json").read_text())
-
-
-def published_seed_means(n: int = 6) -> dict:
-    runs = [json.loads(p.read_text()) for p in (ROOT / "results" / "seeds").glob(f"S7_Model_{n}_seed*.json")]
-    return {r["seed"]: sum(r["history"]["test_acc"][-3:]) / 3 for r in runs}
-
-
-def test_the_published_recipe_at_another_seed_is_the_published_recipe_but_not_the_published_run():
-    """Notebook 6's recipe at seed 3, as a learner's run: where_it_stands places it among the published
-    seed means and says it is the published recipe (not 'run your change at 5 seeds'); is_published_run
-    is False, so notebook 6 does not hold it to the published run's target."""
-    record = copy.deepcopy(published())
-    record["seed"] = 3
-    record["history"]["test_acc"][-3:] = [99.50, 99.52, 99.54]
-    assert not is_published_run(record)
-    means = published_seed_means()
-    low, high = min(means.values()), max(means.values())
-    where = "above" if 99.52 > high else "below" if 99.52 < low else "inside"
-    line = where_it_stands(record)
-    assert line == (f"this run: the mean of its last 3 epochs, 99.52%, lies {where} the range of the published recipe's "
-                    f"{len(means)} seed means ({low:.2f}-{high:.2f}%); one seed cannot tell whether a change helped."
-                    + PUBLISHED_RECIPE_WORDS)
-    assert "For a verdict on your change" not in line
-
-
-def test_a_validation_run_and_a_quick_run_are_not_compared_with_the_published_seeds():
-    """A run evaluated on the held-out training images (holdout 5,000, val_* figures), of the published
-    recipe at seed 1 on the published device: no standing among test accuracies and not the
-    published-recipe sentence; likewise a quick run."""
-    record = copy.deepcopy(published())
-    record["holdout"] = 5000
-    record["history"] = {k.replace("test_", "val_"): v for k, v in record["history"].items()}
-    assert where_it_stands(record) == NO_COMPARISON_WORDS
-    assert not is_published_run(record)
-    quick = dict(published(), quick=True, epochs=1)
-    assert where_it_stands(quick) == NO_COMPARISON_WORDS
-    assert not is_published_run(quick)
 
 
 # ----------------------------------------------------------------------------
