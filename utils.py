@@ -256,8 +256,9 @@ def initial_loss(model, loader, device, n: int = 1000) -> float:
     return loss
 
 
-def fit_one_batch(model, loader, device, *, optimizer: torch.optim.Optimizer, n: int = 32, steps: int = 200) -> int | None:
-    """Train a copy of the network on its first n training images alone until it gets all of them right:
+def overfit_one_batch(model, loader, device, *, optimizer: torch.optim.Optimizer, n: int = 32,
+                      steps: int = 200) -> int | None:
+    """Overfit a copy of the network to its first n training images alone, until it gets all of them right:
     a network and a loop that can learn must manage that in a few dozen steps. Returns the steps it
     took (None: not within `steps`). The model, its optimizer and the random numbers of the run are
     untouched: the copy trains under a forked RNG, with a fresh optimizer of the run's class and arguments."""

@@ -21,7 +21,7 @@ import sys
 from s7.studies.change import run_notebook
 from s7.studies.notebooks import NOTEBOOKS, NotebookError
 from s7.studies.run_options import parse_args
-from s7.studies.runner import check_data_root
+from s7.studies.runner import use_data_root
 from s7.studies.settings import RunError
 
 
@@ -32,7 +32,7 @@ def main(argv=None) -> int:
             from s7.studies.report.regenerate import regenerate
             regenerate()
             return 0
-        check_data_root(args.data_root)
+        use_data_root(args.data_root)
         for notebook in (NOTEBOOKS if args.all else [args.notebook]):
             run_notebook(notebook, args)
     except (RunError, NotebookError) as err:

@@ -107,7 +107,7 @@ def test_a_student_copy_runs_in_quick_mode(dest, real_root, tmp_path):
     """Step 6's copy, the one with the most code, through a real kernel as the runner's --quick runs a
     notebook (one epoch on 5,000 images); the other copies' code is their published notebooks' (above),
     which tests/test_runner.py runs quick."""
-    runner.check_data_root(str(real_root))
+    runner.use_data_root(str(real_root))
     nb = runner.execute_notebook(dest / notebook_path(6).name, runner.parameter_overrides(quick=True), tmp_path,
                                  echo=False)
     code = [c for c in nb.cells if c.cell_type == "code"]

@@ -74,7 +74,7 @@ def test_the_checks_before_training_leave_the_run_alone(fake_root, capsys):
     rng = torch.get_rng_state()
     loss = utils.initial_loss(model, loaders.train, "cpu")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    steps = utils.fit_one_batch(model, loaders.train, "cpu", optimizer=optimizer, n=16)
+    steps = utils.overfit_one_batch(model, loaders.train, "cpu", optimizer=optimizer, n=16)
     assert 1.8 < loss < 2.8 and "against -ln(1/10) = 2.303" in capsys.readouterr().out
     assert steps is not None and steps <= 200
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
@@ -124,7 +124,7 @@ def test_one_batch_is_fitted_when_every_image_is_right(capsys):
     model, loader = linear_model(), tiny_batch()
     expected, _ = by_hand(model, loader, n=10, steps=60, lr=0.5)
     assert expected is not None and expected > 1
-    steps = utils.fit_one_batch(model, loader, "cpu", optimizer=torch.optim.SGD(model.parameters(), lr=0.5), n=10, steps=60)
+    steps = utils.overfit_one_batch(model, loader, "cpu", optimizer=torch.optim.SGD(model.parameters(), lr=0.5), n=10, steps=60)
     assert steps == expected
     out = capsys.readouterr().out
     assert f"one batch of 10 images fitted to 100% in {expected} steps" in out and "NOT fitted" not in out
@@ -137,7 +137,7 @@ def test_a_batch_that_cannot_be_fitted_returns_none_and_says_so(capsys):
     expected, best = by_hand(model, loader, n=10, steps=40, lr=0.5)
     assert expected is None and best == pytest.approx(0.9)        # 90% is reached; it is not enough
     before = copy.deepcopy(model.state_dict())
-    steps = utils.fit_one_batch(model, loader, "cpu", optimizer=torch.optim.SGD(model.parameters(), lr=0.5), n=10, steps=40)
+    steps = utils.overfit_one_batch(model, loader, "cpu", optimizer=torch.optim.SGD(model.parameters(), lr=0.5), n=10, steps=40)
     assert steps is None
     out = capsys.readouterr().out
     assert "one batch of 10 images NOT fitted in 40 steps: look for a bug before training" in out

@@ -44,8 +44,9 @@ def parameter_overrides(seed=None, epochs=None, quick=False, validate=False) -> 
     return params
 
 
-def check_data_root(data_root: str | None) -> str:
-    """The data root for the kernel, made absolute (the kernel runs in a scratch folder).
+def use_data_root(data_root: str | None) -> str:
+    """Use this data root for the runs that follow: made absolute (the kernel runs in a scratch folder)
+    and set as $MNIST_ROOT, which the kernels inherit; returns it.
 
     An explicit root (argument or $MNIST_ROOT) must exist; with neither, the repository's ./data,
     where torchvision downloads MNIST on first use (not the kernel's working folder's).
