@@ -5,16 +5,8 @@ from s7.core.records import load_results
 from s7.core.target import summarize
 from s7.studies.notebooks import NOTEBOOKS
 from s7.studies.report.colab import git_remote, github_repo
-from s7.studies.report.regenerate import (
-    END,
-    README,
-    RESULTS_MD,
-    START,
-    TEACHING_MD,
-    TUNING_MD,
-    readme_blocks,
-    results_blocks,
-)
+from s7.studies.report.regenerate import (END, README, RESULTS_MD, START, TEACHING_MD, TUNING_MD, readme_blocks,
+                                          results_blocks)
 from s7.studies.report.tuning_md import tuning_blocks
 
 

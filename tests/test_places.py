@@ -2,16 +2,7 @@
 study, a study's runs and a change's, named after the notebook and the settings as given."""
 from pathlib import Path
 
-from s7.core.places import (
-    RESULTS_DIR,
-    ROOT,
-    change_name,
-    change_path,
-    results_path,
-    seed_path,
-    seed_paths,
-    study_path,
-)
+from s7.core.places import RESULTS_DIR, ROOT, change_name, change_path, results_path, seed_path, seed_paths, study_path
 
 
 def test_each_file_of_a_run_is_named_for_its_notebook_its_seed_and_its_change(tmp_path):

@@ -11,16 +11,8 @@ import pytest
 from conftest import difference_sentence, one_rule
 
 from s7.core.places import ROOT
-from s7.core.verdict import (
-    CLEAR_GAIN,
-    CLEAR_LOSS,
-    NOISE,
-    difference_words,
-    fit_reading,
-    over_fitting,
-    paired_difference,
-    under_fitting,
-)
+from s7.core.verdict import (CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, fit_reading, over_fitting,
+                             paired_difference, under_fitting)
 
 
 def last3(path: Path) -> list[float]:

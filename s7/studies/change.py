@@ -10,14 +10,8 @@ from s7.core.records import cpu_name, load_results
 from s7.core.standing import device_kind, study_means
 from s7.core.target import meets_target
 from s7.core.verdict import difference_words, paired_difference, seed_mean
-from s7.studies.runner import (
-    execute_run,
-    keep_notebook_run,
-    keep_seed_run,
-    keep_validation_run,
-    parameter_overrides,
-    run_line,
-)
+from s7.studies.runner import (execute_run, keep_notebook_run, keep_seed_run, keep_validation_run, parameter_overrides,
+                               run_line)
 from s7.studies.settings import RunError, apply_settings
 
 

@@ -9,18 +9,8 @@ from __future__ import annotations
 
 import json
 
-from s7.core.places import (
-    ORIGINAL,
-    PUBLIC,
-    PUBLISHED_LOGS,
-    RESULTS_DIR,
-    SIZES,
-    STUDY_SEEDS,
-    TUNING,
-    results_path,
-    round_test_dir,
-    study_paths,
-)
+from s7.core.places import (ORIGINAL, PUBLIC, PUBLISHED_LOGS, RESULTS_DIR, SIZES, STUDY_SEEDS, TUNING, results_path,
+                            round_test_dir, study_paths)
 from s7.core.records import load_results, trained_weights
 from s7.core.standing import published_seeds
 from s7.studies import ladders

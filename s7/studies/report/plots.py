@@ -7,28 +7,12 @@ from pathlib import Path
 from s7.core.numbers import mean, pooled_last
 from s7.core.places import RESULTS_DIR
 from s7.core.target import TARGET_ACC, summarize
-from s7.core.verdict import (
-    CLEAR_GAIN,
-    CLEAR_LOSS,
-    FITS_TRAINING,
-    NOISE,
-    OVER_FITTING_GAP,
-    SOME_OVER_FITTING_GAP,
-    seeds_words,
-)
+from s7.core.verdict import (CLEAR_GAIN, CLEAR_LOSS, FITS_TRAINING, NOISE, OVER_FITTING_GAP, SOME_OVER_FITTING_GAP,
+                             seeds_words)
 from s7.studies.fidelity import fidelity
 from s7.studies.notebooks import NOTEBOOKS
-from s7.studies.record_sets import (
-    STEP6_ON_PUBLIC,
-    ablation_records,
-    notebook_record,
-    public_reruns,
-    public_solutions,
-    round_label,
-    size_groups,
-    study_records,
-    tested_picks,
-)
+from s7.studies.record_sets import (STEP6_ON_PUBLIC, ablation_records, notebook_record, public_reruns, public_solutions,
+                                    round_label, size_groups, study_records, tested_picks)
 from s7.studies.report.differences import ladder_differences, step_differences
 
 ACCURACY_PLOT = RESULTS_DIR / "test_accuracy.png"

@@ -8,15 +8,8 @@ from s7.core.numbers import mean, pct, pooled_last
 from s7.core.standing import published_seeds, where, where_counts
 from s7.core.target import meets_target
 from s7.studies.fidelity import FIDELITY_MARGIN, fidelity, test_side, test_side_words
-from s7.studies.record_sets import (
-    STEP6_ON_PUBLIC,
-    original_runs,
-    public_reruns,
-    public_solutions,
-    round_label,
-    size_groups,
-    tested_picks,
-)
+from s7.studies.record_sets import (STEP6_ON_PUBLIC, original_runs, public_reruns, public_solutions, round_label,
+                                    size_groups, tested_picks)
 from s7.studies.rounds import recipe_change
 
 

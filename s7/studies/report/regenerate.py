@@ -19,21 +19,10 @@ from s7.studies.report.colab import colab_note, fill_colab_links, git_remote, gi
 from s7.studies.report.ladder_tables import LADDER_TITLES, ablation_table, ladder_block, step4_line, takeaway_line
 from s7.studies.report.notebook_cells import samples_block, update_notebooks
 from s7.studies.report.performance import performance_section
-from s7.studies.report.plots import (
-    DIFFERENCE_PLOTS,
-    plot_ablation,
-    plot_accuracy,
-    plot_differences,
-    plot_fit_map,
-    plot_frontier,
-)
-from s7.studies.report.public_tables import (
-    comparison_table,
-    fidelity_table,
-    original_code_lines,
-    public_table,
-    test_side_table,
-)
+from s7.studies.report.plots import (DIFFERENCE_PLOTS, plot_ablation, plot_accuracy, plot_differences, plot_fit_map,
+                                     plot_frontier)
+from s7.studies.report.public_tables import (comparison_table, fidelity_table, original_code_lines, public_table,
+                                             test_side_table)
 from s7.studies.report.robustness_table import robustness_table
 from s7.studies.report.seed_table import seed_table
 from s7.studies.report.steps import compact_table, fit_table, gains, headline, steps_table

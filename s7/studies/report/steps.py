@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from s7.core.numbers import mean, pct, pooled_last
 from s7.core.places import STUDY_SEEDS
-from s7.core.standing import published_seeds as seed_records_of
+from s7.core.standing import published_seeds
 from s7.core.standing import study_means
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
@@ -54,7 +54,7 @@ def time_note(times: dict) -> str:
 
 def headline() -> str:
     """README's first claim, from step 6's seed study (every seed of it)."""
-    seeds = seed_records_of(max(NOTEBOOKS))
+    seeds = published_seeds(max(NOTEBOOKS))
     if not seeds:
         return "*Step 6 has no seed study yet: `python -m scripts.run --notebook 6 --seeds 1 2 3 4 5 --publish`.*"
     lasts = pooled_last(seeds)
