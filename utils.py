@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from s7.core.augment import random_affine
-from s7.core.history import eval_split
+from s7.core.history import eval_split, trained_key
 from s7.core.loaders import EVAL_BATCH, QUICK_EVAL, QUICK_TRAIN, Loaders, TensorLoader, load_mnist_tensors
 from s7.core.mistakes import confusion_matrix, misclassified, predictions
 from s7.core.model_size import count_macs, count_params, format_rf_table, receptive_field_table
@@ -325,7 +325,7 @@ def plot_history(history: dict, title: str = ""):
     from matplotlib.ticker import MaxNLocator
     split = eval_split(history)
     epochs = range(1, len(history["train_acc"]) + 1)
-    averaged = f"raw_{split}_acc" in history   # a WeightAverage run: show the trained weights too
+    averaged = trained_key(split) in history   # a WeightAverage run: show the trained weights too
     scheduled = len(set(history["lr"])) > 1
     widths = [1, 1, 0.7] if scheduled else [1, 1]
     fig, axes = plt.subplots(1, len(widths), figsize=(14 if scheduled else 11, 3.8), gridspec_kw={"width_ratios": widths})
@@ -334,7 +334,7 @@ def plot_history(history: dict, title: str = ""):
         ax.plot(epochs, history[f"train_{metric}"], "o-", label="train (running, during the epoch)")
         ax.plot(epochs, history[f"{split}_{metric}"], "o-", label=f"{split}, weight average" if averaged else split)
         if metric == "acc" and averaged:
-            ax.plot(epochs, history[f"raw_{split}_acc"], ".--", label=f"{split}, trained weights")
+            ax.plot(epochs, history[trained_key(split)], ".--", label=f"{split}, trained weights")
         if metric == "acc":
             ax.axhline(TARGET_ACC, color="grey", ls="--", lw=0.8, label=f"target {TARGET_ACC}%")
         ax.set_ylabel("accuracy (%)" if metric == "acc" else "loss")

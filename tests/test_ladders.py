@@ -17,7 +17,7 @@ TRAINED_WEIGHTS_ROWS = {"wider", "without_average"}
 
 
 def accuracy_key(row: dict) -> str:
-    assert bool(row.get("raw")) == (row["name"] in TRAINED_WEIGHTS_ROWS), row["name"]
+    assert bool(row.get("trained_weights")) == (row["name"] in TRAINED_WEIGHTS_ROWS), row["name"]
     return "raw_test_acc" if row["name"] in TRAINED_WEIGHTS_ROWS else "test_acc"
 
 
@@ -43,7 +43,7 @@ def ran_as(record: dict, row: dict) -> None:
         "step4": ("Model4", 0.05, 128, False, False, False)}[row["name"]]
     assert (record["model"], dropout, record["batch_size"], schedule is not None,
             bool(optimizer.get("nesterov")) and optimizer.get("weight_decay", 0) > 0, ema > 0) == expect, row["name"]
-    if row["trained"]:
+    if row["runs_here"]:
         assert record["row"] == row["name"]
         assert all(record[k] == row["recipe"][k] for k in ("batch_size", "optimizer", "lr_schedule", "augment", "epochs"))
         assert record.get("model_kwargs") == row["recipe"].get("model_kwargs") and ema == row["recipe"]["ema_decay"]
@@ -103,7 +103,7 @@ def test_the_other_ladders_are_recomputed_from_their_files(ladder):
     rows = ladders.rows(ladder)
     results_md = (ROOT / "RESULTS.md").read_text()
     tables = (results_md,)
-    trained_runs = [f for row in rows if row["trained"] for seed in range(1, 6) if (f := ladders.row_path(row, seed)).exists()]
+    trained_runs = [f for row in rows if row["runs_here"] for seed in range(1, 6) if (f := ladders.row_path(row, seed)).exists()]
     if not trained_runs:
         for text in tables:
             assert f"<!-- generated:{ladder if ladder == 'step4' else 'ablation_without'} start -->\n\n<!--" in text

@@ -34,8 +34,8 @@ BASE = {1: 99.00, 2: 99.10, 3: 99.05, 4: 98.95, 5: 99.02}
 GAIN = {s: BASE[s] + d for s, d in zip(SEEDS, (0.10, 0.12, 0.09, 0.11, 0.10))}        # each row against the row above
 LOSS = {s: GAIN[s] + d for s, d in zip(SEEDS, (-0.20, -0.18, -0.21, -0.19, -0.22))}
 NOTHING = {s: LOSS[s] + d for s, d in zip(SEEDS, (0.15, -0.12, 0.05, -0.10, 0.02))}
-LADDER = [({"label": "base", "trained": True}, BASE), ({"label": "+ gain", "trained": True}, GAIN),
-          ({"label": "+ loss", "trained": True}, LOSS), ({"label": "+ nothing", "trained": True}, NOTHING)]
+LADDER = [({"label": "base", "runs_here": True}, BASE), ({"label": "+ gain", "runs_here": True}, GAIN),
+          ({"label": "+ loss", "runs_here": True}, LOSS), ({"label": "+ nothing", "runs_here": True}, NOTHING)]
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_each_answer_is_recomputed_from_its_runs(n):
     for key, settings, row in QUESTIONS[n]:
         records = answer_records(n, settings, row)
         assert [r["seed"] for r in records] == [1, 2, 3, 4, 5], f"{key}: seeds 1-5 measured"
-        raw = row and row[0] != "seeds" and next(r for r in ladders.rows(row[0]) if r["name"] == row[1]).get("raw")
+        raw = row and row[0] != "seeds" and next(r for r in ladders.rows(row[0]) if r["name"] == row[1]).get("trained_weights")
         key_acc = "raw_test_acc" if raw else "test_acc"
         after = {r["seed"]: sum(r["history"][key_acc][-3:]) / 3 for r in records}
         before = published_means(n)

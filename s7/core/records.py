@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from s7.core.history import trained_key
 from s7.core.places import results_path
 from s7.core.target import summarize
 
@@ -76,9 +77,9 @@ def load_model(model_cls, path, device="cpu") -> nn.Module:
 
 
 def trained_weights(record: dict) -> dict:
-    """A weight-average run's record as its trained weights scored (raw_*_acc), for the same helpers."""
+    """A weight-average run's record as its trained weights scored (history.trained_key), for the same helpers."""
     split = summarize(record)["split"]
-    return {**record, "history": {**record["history"], f"{split}_acc": record["history"][f"raw_{split}_acc"]}}
+    return {**record, "history": {**record["history"], f"{split}_acc": record["history"][trained_key(split)]}}
 
 
 def same_recipe(a: dict, b: dict, but=()) -> bool:

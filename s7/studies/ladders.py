@@ -75,8 +75,8 @@ ANNEAL = {"cos": "cosine", "linear": "linear"}
 
 
 def rows(ladder: str = "step6") -> list[dict]:
-    """A ladder's rows, one change a row. `trained`: the row is trained here (the others are a
-    step's seed runs); `raw`: read the trained weights' accuracy of a weight-average run. Each label
+    """A ladder's rows, one change a row. `runs_here`: the row is trained here (the others are a
+    step's seed runs); `trained_weights`: read the trained weights' accuracy of a weight-average run. Each label
     is written from the config values its row runs with."""
     return {"step6": step6_rows, "step6_without": step6_without_rows, "step4": step4_rows}[ladder]()
 
@@ -95,18 +95,18 @@ def step6_rows() -> list[dict]:
     peak, anneal = schedule["max_lr"], ANNEAL[schedule.get("anneal_strategy", "cos")]
     decay = sci(step6["OPTIMIZER"]["weight_decay"])
     return [
-        dict(name="step5", label="step 5", model="Model5", trained=False, study=5,
+        dict(name="step5", label="step 5", model="Model5", runs_here=False, study=5,
              change=f"step 5 (Model5: constant rate {step5['OPTIMIZER']['lr']}, dropout, batch {step5['BATCH_SIZE']})"),
         dict(name="onecycle", label="+ OneCycle", change=f"+ OneCycle (peak {peak}, {anneal})", model="Model5",
-             trained=True, recipe=onecycle),
+             runs_here=True, recipe=onecycle),
         dict(name="nesterov_wd", label="+ Nesterov, decay", change=f"+ Nesterov momentum and weight decay {decay}",
-             model="Model5", trained=True, recipe=nesterov),
-        dict(name="nodropout", label="− dropout", change="− dropout", model="Model5", trained=True, recipe=nodrop),
+             model="Model5", runs_here=True, recipe=nesterov),
+        dict(name="nodropout", label="− dropout", change="− dropout", model="Model5", runs_here=True, recipe=nodrop),
         dict(name="batch64", label=f"+ batch {r6['batch_size']}", change=f"+ batch {r6['batch_size']}", model="Model5",
-             trained=True, recipe=batch64),
+             runs_here=True, recipe=batch64),
         dict(name="wider", label="+ wider", change=f"+ wider fifth and sixth convolutions ({wider}): Model6's trained weights",
-             model="Model6", trained=False, study=6, raw=True),
-        dict(name="average", label="+ average", change="+ the weight average (= Model6)", model="Model6", trained=False,
+             model="Model6", runs_here=False, study=6, trained_weights=True),
+        dict(name="average", label="+ average", change="+ the weight average (= Model6)", model="Model6", runs_here=False,
              study=6),
     ]
 
@@ -121,22 +121,22 @@ def step6_without_rows() -> list[dict]:
     dropout5 = default(models.Model5, "dropout")
     return [
         dict(name="model6", label="Model6", change="Model6 (step 6's recipe, every change in)", model="Model6",
-             trained=False, study=6),
+             runs_here=False, study=6),
         dict(name="without_onecycle", label="− OneCycle", change=f"− OneCycle: a constant rate {rate}", model="Model6",
-             trained=True, recipe=dict(r6, lr_schedule=None, optimizer=dict(r6["optimizer"], lr=rate))),
+             runs_here=True, recipe=dict(r6, lr_schedule=None, optimizer=dict(r6["optimizer"], lr=rate))),
         dict(name="without_nesterov_wd", label="− Nesterov, decay",
              change="− Nesterov momentum and weight decay: plain momentum, which OneCycle cycles "
                     f"{cycle['max_momentum']}-{cycle['base_momentum']}",
-             model="Model6", trained=True, recipe=dict(r6, optimizer=dict(r6["optimizer"], nesterov=False, weight_decay=0.0))),
-        dict(name="without_nodropout", label="+ dropout", change=f"dropout back ({dropout5})", model="Model6", trained=True,
+             model="Model6", runs_here=True, recipe=dict(r6, optimizer=dict(r6["optimizer"], nesterov=False, weight_decay=0.0))),
+        dict(name="without_nodropout", label="+ dropout", change=f"dropout back ({dropout5})", model="Model6", runs_here=True,
              recipe=dict(r6, model_kwargs={"dropout": dropout5})),
         dict(name="without_batch64", label=f"batch {r5['batch_size']}", change=f"batch {r5['batch_size']} in place of "
-             f"{r6['batch_size']}", model="Model6", trained=True, recipe=dict(r6, batch_size=r5["batch_size"])),
+             f"{r6['batch_size']}", model="Model6", runs_here=True, recipe=dict(r6, batch_size=r5["batch_size"])),
         dict(name="without_wider", label="step 5's widths", change="step 5's widths (" + ", ".join(map(str, widths5[-2:]))
-             + " in the last two convolutions)", model="Model6", trained=True,
+             + " in the last two convolutions)", model="Model6", runs_here=True,
              recipe=dict(r6, model_kwargs={"widths": list(widths5)})),
         dict(name="without_average", label="− average", change="− the weight average: Model6's trained weights",
-             model="Model6", trained=False, study=6, raw=True),
+             model="Model6", runs_here=False, study=6, trained_weights=True),
     ]
 
 
@@ -148,15 +148,15 @@ def step4_rows() -> list[dict]:
     dropout4 = default(models.Model4, "dropout")
     return [
         dict(name="step3", label="step 3", change="step 3 (Model3: a 6x6 convolution as classifier)", model="Model3",
-             trained=False, study=3),
+             runs_here=False, study=3),
         dict(name="step4_gap", label="+ GAP head", change="+ global average pooling and a 1x1 head in place of the 6x6 "
-             "classifier", model="GapHead", trained=True, recipe=r3),
+             "classifier", model="GapHead", runs_here=True, recipe=r3),
         dict(name="step4_wider", label="+ wider", change="+ wider: " + ", ".join(map(str, wide)) + " channels",
-             model="GapHead", trained=True, recipe=dict(r3, model_kwargs={"widths": list(wide)})),
+             model="GapHead", runs_here=True, recipe=dict(r3, model_kwargs={"widths": list(wide)})),
         dict(name="step4_transition", label="+ 1x1 transition", change=f"+ a 1x1 transition to {widths4[2]} channels "
-             "after the pool", model="Model4", trained=True, recipe=dict(r3, model_kwargs={"dropout": 0.0})),
+             "after the pool", model="Model4", runs_here=True, recipe=dict(r3, model_kwargs={"dropout": 0.0})),
         dict(name="step4", label="+ dropout (= Model4)", change=f"+ dropout {dropout4} after every block (= Model4)",
-             model="Model4", trained=False, study=4),
+             model="Model4", runs_here=False, study=4),
     ]
 
 
@@ -166,7 +166,7 @@ def default(model_cls, name: str):
 
 def row_path(row: dict, seed: int, results=RESULTS_DIR) -> Path:
     """Where a row's run at a seed is: its own file under ablation/, or that seed of its step's seed study."""
-    if row["trained"]:
+    if row["runs_here"]:
         return study_path(row["name"], seed, Path(results) / ABLATION)
     return seed_path(row["study"], seed, results)
 

@@ -50,13 +50,13 @@ def ablation_records(ladder: str = "step6") -> list[tuple[dict, list[dict]]]:
     for row in ladders.rows(ladder):
         paths = [ladders.row_path(row, seed) for seed in STUDY_SEEDS]
         records = [load_results(p) for p in paths if p.exists()]
-        table.append((row, [trained_weights(r) for r in records] if row.get("raw") else records))
+        table.append((row, [trained_weights(r) for r in records] if row.get("trained_weights") else records))
     return table
 
 
 def ladder_trained(ladder: str) -> bool:
     """Whether any row a ladder trains has a run yet (until then its table is not shown)."""
-    return any(records for row, records in ablation_records(ladder) if row["trained"])
+    return any(records for row, records in ablation_records(ladder) if row["runs_here"])
 
 
 def size_groups(notebook: int = 6) -> dict[int, list[dict]]:

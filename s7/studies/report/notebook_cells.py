@@ -8,6 +8,7 @@ import json
 import re
 
 import models
+from s7.core.history import eval_split, trained_key
 from s7.core.numbers import mean, pct, pooled_last
 from s7.core.places import BENCHMARK_CUDA, RESULTS_DIR, STUDY_SEEDS
 from s7.core.standing import WHERE_WORDS, published_seeds, study_means, where
@@ -73,7 +74,7 @@ def fit_lines(record: dict) -> list[str]:
         return []
     s = summarize(record)
     h = record["history"]
-    averaged = "raw_test_acc" in h or "raw_val_acc" in h
+    averaged = trained_key(eval_split(h)) in h
     default = inspect.signature(getattr(models, record["model"])).parameters.get("dropout")
     dropout = (record.get("model_kwargs") or {}).get("dropout", default.default if default else 0.0)
     on = [name for name, used in (("dropout", dropout), ("augmentation", record["augment"])) if used]

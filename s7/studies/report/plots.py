@@ -79,7 +79,7 @@ def plot_ablation(ladder: str = "step6", path=None) -> Path | None:
     """A one-change-at-a-time ladder: each seed's mean of its last 3 epochs as a point, the mean of
     those over the seeds as a bar (the same statistic), the 99.40% line."""
     rows = [(row, records) for row, records in ablation_records(ladder) if records]
-    if not rows or (ladder != "step6" and not any(row["trained"] for row, _ in rows)):
+    if not rows or (ladder != "step6" and not any(row["runs_here"] for row, _ in rows)):
         return None
     default_path, title = LADDER_PLOTS[ladder]
     plt = pyplot()

@@ -1,6 +1,7 @@
 """A recipe's seed study as a table: one row per seed, and the line that sums it up."""
 from __future__ import annotations
 
+from s7.core.history import trained_key
 from s7.core.numbers import mean, pct, pooled_last
 from s7.core.records import trained_weights
 from s7.core.target import meets_target, summarize
@@ -10,7 +11,7 @@ def seed_table(records: list[dict]) -> str:
     """One row per seed of a recipe's runs and a summary line (trained weights beside an average)."""
     if not records:
         return "*No seed runs yet: `python -m scripts.run --notebook 6 --seeds 1 2 3 4 5`.*"
-    averaged = all("raw_test_acc" in r["history"] for r in records)
+    averaged = all(trained_key("test") in r["history"] for r in records)
     rows = ["| Seed | Last 3 test % | Mean of last 3 | Min of last 3 | Meets target |"
             + (" Trained weights (not averaged), last 3 % |" if averaged else ""),
             "|---:|---|---:|---:|:---:|" + ("---|" if averaged else "")]
@@ -26,7 +27,7 @@ def seed_table(records: list[dict]) -> str:
                  f"{len(lasts)} last-3 epochs: mean {mean(lasts):.2f}%, minimum {min(lasts):.2f}%."]
     if averaged:
         trained = [trained_weights(r) for r in records]
-        raw = pooled_last(trained)
+        trained_lasts = pooled_last(trained)
         rows[-1] += (f" The trained weights alone: {sum(map(meets_target, trained))} of {len(records)}, "
-                     f"mean {mean(raw):.2f}%, minimum {min(raw):.2f}%.")
+                     f"mean {mean(trained_lasts):.2f}%, minimum {min(trained_lasts):.2f}%.")
     return "\n".join(rows)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from s7.core.numbers import mean, pct, pooled_last
 from s7.core.places import STUDY_SEEDS
-from s7.core.standing import published_seeds
-from s7.core.standing import study_means
+from s7.core.standing import published_seeds, study_means
 from s7.core.target import TARGET, meets_target, summarize
 from s7.core.verdict import CLEAR_GAIN, CLEAR_LOSS, NOISE, difference_words, over_fitting, points, under_fitting
 from s7.studies import epoch_times

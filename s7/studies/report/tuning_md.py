@@ -68,14 +68,14 @@ def averaging_table() -> str:
     rows = ["| Seed | Trained weights, val last 3 % | Weight average, val last 3 % | Mean, trained | Mean, average |",
             "|---:|---|---|---:|---:|"]
     for r in sorted(records, key=lambda r: r["seed"]):
-        raw, avg = summarize(trained_weights(r))["last"], summarize(r)["last"]
-        rows.append(f"| {r['seed']} | {pct(raw)} | {pct(avg)} | {mean(raw):.2f} | {mean(avg):.2f} |")
+        trained, avg = summarize(trained_weights(r))["last"], summarize(r)["last"]
+        rows.append(f"| {r['seed']} | {pct(trained)} | {pct(avg)} | {mean(trained):.2f} | {mean(avg):.2f} |")
     rows.append("")
     for label, group in (("seeds 1-4", [r for r in records if r["seed"] <= 4]),
                          ("seeds 5-8", [r for r in records if r["seed"] > 4])):
         if group:
-            raw, avg = pooled_last(map(trained_weights, group)), pooled_last(group)
-            rows.append(f"- {label}: trained weights mean {mean(raw):.3f}%, worst {min(raw):.2f}%; "
+            trained, avg = pooled_last(map(trained_weights, group)), pooled_last(group)
+            rows.append(f"- {label}: trained weights mean {mean(trained):.3f}%, worst {min(trained):.2f}%; "
                         f"weight average mean {mean(avg):.3f}%, worst {min(avg):.2f}%")
     return "\n".join(rows)
 
