@@ -16,7 +16,7 @@ from s7.studies.study_options import add_study_arguments, seeded_runs, study_out
 
 
 def main(argv=None) -> int:
-    trained = {ladder: [r for r in rows(ladder) if r["trained"]] for ladder in LADDERS}
+    trained = {ladder: [r for r in rows(ladder) if r["runs_here"]] for ladder in LADDERS}
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ladder", nargs="+", choices=LADDERS, default=list(LADDERS), help="default: every ladder")
     p.add_argument("--rows", nargs="+", choices=[r["name"] for rs in trained.values() for r in rs],

@@ -140,3 +140,10 @@ def test_a_notebook_with_ipython_magics_is_refused(tmp_path):
     assert author_code.notebook_script(nb, range(0, 1)).strip() == "x = 1"
     with pytest.raises(author_code.AuthorCodeError, match="IPython magics"):
         author_code.notebook_script(nb, range(0, 2))
+
+
+def test_a_seed_line_in_a_module_below_the_notebooks_folder_is_set_too(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "b.py").write_text(f"{SEED_LINE}\n")
+    author_code.set_seed(tmp_path, "x\n", SEED_LINE, 7)
+    assert (tmp_path / "pkg" / "b.py").read_text() == "torch.manual_seed(7)\n"

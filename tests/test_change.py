@@ -242,3 +242,41 @@ def test_with_baseline_here_the_change_is_judged_against_the_unchanged_recipe_ru
     after = {r["seed"]: last3_mean(r) for r in records}
     assert line == (f"against the unchanged recipe run here at the same seeds: {difference_sentence(before, after)}; "
                     f"{sum(map(meets, records))} of 3 seeds meet the target")
+
+
+def kept_where(monkeypatch, argv) -> list[tuple]:
+    """Where run_notebook keeps each run of a command, with nothing executed."""
+    kept = []
+    monkeypatch.setattr(change, "keep_seed_run", lambda n, seed, dest: kept.append(("seed", seed, Path(dest))))
+    monkeypatch.setattr(change, "keep_change_run", lambda n, s, seed, dest: kept.append(("change", seed, Path(dest))))
+    monkeypatch.setattr(change, "keep_validation_run", lambda n, dest: kept.append(("validation", None, Path(dest))))
+    monkeypatch.setattr(change, "keep_notebook_run", lambda n, dest, publish: kept.append(("notebook", publish, Path(dest))))
+    monkeypatch.setattr(change, "execute_run", lambda *a, **k: {"seed": 1, "history": {"test_acc": [99.0] * 3}})
+    monkeypatch.setattr(change, "run_line", lambda record, dest: "")
+    monkeypatch.setattr(change, "judge_change", lambda *a: "")
+    change.run_notebook(int(argv[1]), run_options.parse_args(argv))
+    return kept
+
+
+def test_each_command_keeps_its_runs_where_it_says(monkeypatch, tmp_path):
+    from s7.core.places import RESULTS_DIR
+    out = tmp_path / "out"
+    assert kept_where(monkeypatch, ["--notebook", "6", "--publish"]) == [("notebook", True, RESULTS_DIR)]
+    assert kept_where(monkeypatch, ["--notebook", "6", "--out", str(out)]) == [("notebook", False, out)]
+    assert kept_where(monkeypatch, ["--notebook", "6", "--seeds", "1", "2", "--out", str(out)]) == [
+        ("seed", 1, out), ("seed", 2, out)]
+    assert kept_where(monkeypatch, ["--notebook", "6", "--validate", "--out", str(out)]) == [("validation", None, out)]
+
+
+def test_validation_runs_at_several_seeds_never_share_a_folder_with_test_set_runs(monkeypatch, tmp_path):
+    """--validate --seeds: the seed runs go to <out>/validation/seeds/, a change's to <out>/validation/try_it/;
+    under <out>/seeds/ they would carry the names of the test-set seed runs and be read as those."""
+    out = tmp_path / "out"
+    assert kept_where(monkeypatch, ["--notebook", "6", "--validate", "--seeds", "1", "2", "--out", str(out)]) == [
+        ("seed", 1, out / "validation"), ("seed", 2, out / "validation")]
+    assert kept_where(monkeypatch, ["--notebook", "5", "--validate", "--set", "AUGMENT.degrees=0", "--seeds", "1",
+                                    "--out", str(out)]) == [("change", 1, out / "validation")]
+
+
+def test_no_note_when_no_published_run_is_there_to_differ():
+    assert change.machine_note(6, [999]) is None

@@ -81,3 +81,13 @@ def test_the_widening_is_read_as_a_learner_subtracts_printed_accuracies():
                 {"history": {"train_acc": [high, high, high], "lr": [0.1] * 3}}]
         solution = {"log": {"train_acc": [author] * 3}}
         assert fidelity(solution, runs)["faithful"], (low, high, author)
+
+
+def test_a_rate_off_by_a_thousandth_either_way_is_not_the_logged_one():
+    runs = [{"history": {"train_acc": [90.0, 95.0, 99.0], "lr": [0.05 * f, 0.05, 0.05]}} for f in (1 - 1e-3, 1 + 1e-3)]
+    solution = {"log": {"train_acc": [90.0, 95.0, 99.0], "lr": [0.05, 0.05, 0.05]}}
+    for run in runs:
+        check = fidelity.fidelity(solution, [run])
+        assert not check["rates"][0]["equal"] and not check["faithful"]
+    exact = [{"history": {"train_acc": [90.0, 95.0, 99.0], "lr": [0.05, 0.05, 0.05]}}]
+    assert fidelity.fidelity(solution, exact)["faithful"]

@@ -15,3 +15,9 @@ def test_each_epoch_is_kept_under_its_splits_names_and_printed_in_one_line(capsy
     assert eval_split(h) == "val"
     plain = History()
     assert eval_split(plain) == "test" and "raw_test_acc" not in plain and "val_acc" not in plain
+
+
+def test_a_trained_accuracy_of_zero_is_kept_like_any_other():
+    h = History("test", averaged=True)
+    h.add(1, lr=0.1, train_loss=1.0, train_acc=50.0, eval_loss=1.0, eval_acc=60.0, seconds=1.0, trained_acc=0.0)
+    assert h["raw_test_acc"] == [0.0] and len(h["raw_test_acc"]) == len(h["test_acc"])

@@ -36,3 +36,10 @@ def test_fast_path_reshuffles_each_epoch_reproducibly(fake_root):
     assert not torch.equal(first, second)                # a new order each epoch
     assert torch.equal(first, next(iter(b))[1])           # the same order for the same seed
     assert sorted(first.tolist()) == sorted(labels.tolist())
+
+
+def test_a_loader_counts_the_batches_it_yields_the_last_short_one_too():
+    """OneCycleLR sizes its schedule from len(loader): it must equal the batches an epoch yields."""
+    loader = TensorLoader(torch.zeros(70, 28, 28, dtype=torch.uint8), torch.zeros(70, dtype=torch.long), 16, shuffle=True)
+    sizes = [len(y) for _, y in loader]
+    assert sizes == [16, 16, 16, 16, 6] and len(loader) == 5

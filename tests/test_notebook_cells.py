@@ -60,3 +60,10 @@ def test_notebook_2_switched_to_adam_records_adam(real_root, tmp_path):
     assert "SGD" not in json.dumps(record["optimizer"])
     cell = results_markdown(record)
     assert "epochs of Adam(lr=0.002)." in cell and "SGD" not in cell
+
+
+def test_the_results_cell_names_the_optimizer_and_its_schedule():
+    from s7.studies.report.notebook_cells import optimizer_words
+    assert optimizer_words({"optimizer": {"name": "SGD", "lr": 0.1}, "lr_schedule": {"name": "OneCycleLR"}}) == \
+        "SGD(lr=0.1) under OneCycleLR"
+    assert optimizer_words({"optimizer": {"name": "Adam", "lr": 0.002}, "lr_schedule": None}) == "Adam(lr=0.002)"

@@ -89,3 +89,14 @@ def test_search_skips_the_seeds_of_a_ruled_out_candidate_and_its_verdict_keeps_i
     assert set(v["rows"]) == {names[0]} and not v["rows"][names[0]]["complete"]
     assert v["rows"][names[0]]["seeds"] == [1] and v["rows"][names[0]]["min"] == 99.39
     assert v["pending"] and names[1] in v["pending"] and v["chosen"] is None and v["fallback"] is None
+
+
+def test_a_rounds_verdict_marks_exactly_the_candidates_that_qualify(monkeypatch, capsys):
+    from search import rounds as command
+    rows = {"a": dict(params=4000, macs=1, mean=99.53, min=99.41, complete=True, seeds=[1, 2, 3, 4]),
+            "b": dict(params=3000, macs=1, mean=99.40, min=99.20, complete=True, seeds=[1, 2, 3, 4])}
+    monkeypatch.setattr(command, "round_decision", lambda name, out: dict(rows=rows, qualified=["a"], pending=[],
+                                                                           chosen="a", fallback=None))
+    assert command.main(["round7", "--verdict"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert lines["a"].endswith("qualifies") and not lines["b"].endswith("qualifies")

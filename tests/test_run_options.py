@@ -25,3 +25,22 @@ def test_publishing_takes_only_the_notebooks_own_recipe(args, message, capsys):
     with pytest.raises(SystemExit):
         run_options.parse_args(args)
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--notebook", "1", "--seed", "2", "--seeds", "1", "2"], "give --seed or --seeds, not both"),
+    (["--notebook", "1", "--seed", "4294967296"], "bad seed 4294967296"),
+    (["--notebook", "1", "--seed", "-1"], "bad seed -1"),
+    (["--notebook", "1", "--epochs", "0"], "bad --epochs 0"),
+    (["--notebook", "1", "--epochs", "101"], "bad --epochs 101"),
+])
+def test_the_runner_refuses_what_cannot_run(argv, words, capsys):
+    with pytest.raises(SystemExit):
+        run_options.parse_args(argv)
+    assert words in capsys.readouterr().err
+
+
+def test_the_edges_of_what_it_accepts_are_accepted():
+    assert run_options.parse_args(["--notebook", "1", "--seed", str(2**32 - 1)]).seed == 2**32 - 1
+    assert run_options.parse_args(["--notebook", "1", "--epochs", "1"]).epochs == 1
+    assert run_options.parse_args(["--notebook", "1", "--epochs", "100"]).epochs == 100

@@ -97,3 +97,17 @@ def test_a_value_that_cannot_run_is_refused_in_one_line_that_says_what_to_do(not
     with pytest.raises(runner.RunError, match=re.escape(words)) as err:
         apply_settings(notebook, [setting])
     assert str(err.value).startswith(f"--set {setting}: ") and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("QUICK=True", "has no parameter 'QUICK'"),
+    ("SEED=3", "has no parameter 'SEED'"),
+])
+def test_the_runners_own_options_are_not_set_through_set(setting, words):
+    with pytest.raises(runner.RunError, match=re.escape(words)):
+        apply_settings(1, [setting])
+
+
+def test_a_whole_number_is_refused_as_a_boolean_and_a_boolean_as_a_whole_number():
+    with pytest.raises(runner.RunError, match="LR_SCHEDULE.last_epoch takes"):
+        apply_settings(6, ["LR_SCHEDULE.last_epoch=True"])

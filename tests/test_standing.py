@@ -83,3 +83,25 @@ def test_two_means_of_the_same_figures_tie_whatever_the_order_of_the_sum():
     a, b = (98.0 + 99.2 + 99.1) / 3, (98.0 + 99.0 + 99.3) / 3     # both 98.7666... on paper
     assert a != b                                                   # in floats they differ in the last bit
     assert where(a, [b]) == "inside" and where(b, [a]) == "inside"
+
+
+def test_where_says_above_or_below_for_any_real_difference_and_inside_for_a_tie():
+    from s7.core.standing import where
+    assert where(99.504, [99.50]) == "above" and where(99.496, [99.50]) == "below"
+    assert where(99.50, [99.50, 99.60]) == "inside" and where(99.55, [99.50, 99.60]) == "inside"
+
+
+def test_where_counts_names_only_the_places_a_figure_was():
+    from s7.core.standing import where_counts
+    assert where_counts({"above": 3, "inside": 0, "below": 0}, 3, "its runs") == "above every one of its runs at 3 of 3 epochs"
+    assert where_counts({"above": 1, "inside": 1, "below": 1}, 3, "the seeds") == (
+        "above every one of the seeds at 1 of 3 epochs, inside the range of the seeds at 1 of 3 epochs, "
+        "below every one of the seeds at 1 of 3 epochs")
+
+
+def test_a_record_that_names_no_device_trained_on_the_cpu():
+    from s7.core.standing import device_kind
+    assert device_kind({}) == "cpu" and device_kind({"device": "cuda:0"}) == "cuda"
+    published = load_results(results_path(6))
+    assert published["device"] == "cpu"
+    assert is_published_run({k: v for k, v in published.items() if k != "device"})

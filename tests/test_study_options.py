@@ -48,11 +48,13 @@ def test_the_search_rounds_write_under_runs_unless_published(tmp_path, monkeypat
 
     saved = []
 
+    built = []
+
     class Fitted:
         loaders = type("L", (), {"eval_split": "val"})
 
         def __init__(self, *args, **kwargs):
-            pass
+            built.append(kwargs)
 
         def train(self):
             pass
@@ -61,6 +63,8 @@ def test_the_search_rounds_write_under_runs_unless_published(tmp_path, monkeypat
                         {"params": 1, "history": {"val_acc": [99.0], "train_acc": [99.0]}})
     assert tune.main(["v", "--config", "{}"]) == 0 and tune.main(["v", "--config", "{}", "--publish"]) == 0
     assert saved == [tmp_path / "runs" / "tuning" / "v.json", ROOT / "results" / "tuning" / "v.json"]
+    # a search run evaluates on the held-out 5,000 training images (never the test set), at seed 1 unless told
+    assert [(b["holdout"], b["seed"]) for b in built] == [(5000, 1), (5000, 1)]
 
 
 def test_a_quick_run_never_replaces_a_finished_file(tmp_path):

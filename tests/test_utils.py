@@ -234,3 +234,52 @@ def test_the_confusion_plot_rows_are_the_true_digits_and_the_mistakes_grid_says_
     grid = utils.show_misclassified(Fixed(), loader, "cpu")
     titles = [a.get_title() for a in grid.axes if a.get_title()]
     assert titles[0].startswith("true 3, said 7") and titles[1].startswith("true 1, said 7")   # surest first
+
+
+def test_one_batch_fitted_at_the_last_allowed_step_counts():
+    model, loader = linear_model(), tiny_batch()
+    expected, _ = by_hand(model, loader, n=10, steps=60, lr=0.5)
+    steps = utils.overfit_one_batch(model, loader, "cpu", optimizer=torch.optim.SGD(model.parameters(), lr=0.5), n=10,
+                                    steps=expected)
+    assert steps == expected
+
+
+def test_the_copy_trains_with_the_runs_optimizer_class_and_arguments():
+    """Momentum changes the path: the copy must take the run's SGD with momentum, not a plain SGD."""
+    model, loader = linear_model(), tiny_batch()
+    twin = copy.deepcopy(model).train()
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9)
+    x, y = loader.images[:10], loader.labels[:10]
+    expected = None
+    for step in range(1, 61):
+        optimizer.zero_grad()
+        out = twin(x)
+        F.cross_entropy(out, y).backward()
+        optimizer.step()
+        if (out.argmax(1) == y).all():
+            expected = step
+            break
+    plain, _ = by_hand(model, loader, n=10, steps=60, lr=0.01)
+    assert expected is not None and expected != plain                # the two optimizers differ here
+    run_optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    assert utils.overfit_one_batch(model, loader, "cpu", optimizer=run_optimizer, n=10, steps=60) == expected
+
+
+def test_train_returns_the_mean_loss_over_images_not_over_batches():
+    model = linear_model()
+    batches = [(torch.rand(3, 1, 28, 28), torch.tensor([0, 1, 2])), (torch.rand(7, 1, 28, 28), torch.arange(7))]
+    twin = copy.deepcopy(model)
+    by_hand_losses = []
+    for x, y in batches:                                    # a zero rate below: the weights stay, the losses are these
+        by_hand_losses.append((F.cross_entropy(twin(x), y).item(), len(y)))
+    loss, _ = utils.train(model, batches, torch.optim.SGD(model.parameters(), lr=0.0), "cpu")
+    expected = sum(l * n for l, n in by_hand_losses) / 10
+    assert loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_save_run_records_the_clean_training_loss_and_accuracy_each_in_its_place(tmp_path):
+    model = linear_model()
+    history = {"train_loss": [1.0], "train_acc": [60.0], "test_loss": [0.9], "test_acc": [70.0], "lr": [0.1], "seconds": [1.0]}
+    record = utils.save_run(tmp_path, 2, model, history, "cpu", fit=(0.05, 99.1),
+                            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), seed=1, epochs=1)
+    assert record["clean_train_loss"] == 0.05 and record["clean_train_acc"] == 99.1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from s7.core.places import RESULTS_DIR, RUNS, change_path, seed_path
+from s7.core.places import RESULTS_DIR, RUNS, VALIDATION, change_path, seed_path
 from s7.core.records import cpu_name, load_results
 from s7.core.standing import device_kind, study_means
 from s7.core.target import meets_target
@@ -23,10 +23,12 @@ def run_notebook(notebook: int, args) -> dict:
     if args.set and not changes:
         raise RunError(f"--set {' '.join(args.set)} changes nothing: those are the notebook's own values")
     records = []
+    # validation runs at several seeds keep to <out>/validation/: never beside the test-set runs of the same names
+    runs_dest = dest / VALIDATION if args.validate else dest
     for seed in args.seeds or [args.seed]:
         params = {**parameter_overrides(seed, epochs=args.epochs, quick=args.quick, validate=args.validate), **changes}
-        keep = (keep_change_run(notebook, args.set, seed=seed, dest=dest) if changes and args.seeds
-                else keep_seed_run(notebook, seed, dest) if args.seeds
+        keep = (keep_change_run(notebook, args.set, seed=seed, dest=runs_dest) if changes and args.seeds
+                else keep_seed_run(notebook, seed, runs_dest) if args.seeds
                 else keep_validation_run(notebook, dest) if args.validate
                 else keep_notebook_run(notebook, dest, args.publish))
         records.append(execute_run(notebook, params, echo=not args.silent, keep=keep, settings=args.set))
