@@ -23,7 +23,6 @@ def main(argv=None) -> int:
     p.add_argument("--verdict", action="store_true",
                    help="apply the round's rule to the runs where the runs go (runs/tuning/, --publish, --out)")
     args = p.parse_args(argv)
-    args.quick = False                  # a round is never a smoke run
     out = study_out(args, OUT)
     if args.verdict:
         for round_name in args.rounds:

@@ -12,8 +12,9 @@ from s7.core.target import meets_target, summarize
 
 def study_out(args, published: Path) -> Path:
     """Where a study writes: --out if given, the published folder with --publish, else runs/<folder>.
-    A quick run is never published, and --publish and --out are one or the other."""
-    if args.publish and args.quick:
+    A quick run is never published (a command without --quick has none), and --publish and --out are
+    one or the other."""
+    if args.publish and getattr(args, "quick", False):
         raise SystemExit("--publish with --quick: a quick run is a smoke test, never a published result")
     if args.publish and args.out:
         raise SystemExit("give --publish (the published folder) or --out DIR, not both")
