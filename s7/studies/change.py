@@ -81,10 +81,11 @@ def change_verdict(records: list[dict], baseline: dict[int, float], where: str) 
 def machine_note(notebook: int, seeds, device: str = "cpu") -> str | None:
     """Said when the published runs came from another kind of machine (another processor, or another kind
     of device than `device`, the changed runs' 'cpu' or 'cuda'): then a difference may be the machine's."""
+    def machine(cpu: str, kind: str) -> str:
+        return cpu if kind == "cpu" else f"{cpu} with {kind}"
     published = [load_results(seed_path(notebook, s)) for s in seeds if seed_path(notebook, s).exists()]
-    kinds = {f"{r.get('cpu', 'not recorded')}" + ("" if device_kind(r) == "cpu" else f" with {device_kind(r)}")
-             for r in published}
-    here = cpu_name() + ("" if device == "cpu" else f" with {device}")
+    kinds = {machine(r.get("cpu", "not recorded"), device_kind(r)) for r in published}
+    here = machine(cpu_name(), device)
     if kinds <= {here}:
         return None
     return (f"the published runs came from another kind of machine ({', '.join(sorted(kinds))}; this one: {here}), "
