@@ -10,7 +10,7 @@ import torch
 
 import utils
 from models import Model6
-from s7.core.loaders import EVAL_BATCH, TensorLoader, load_mnist_tensors
+from s7.core.loaders import EVAL_BATCH, Loaders, TensorLoader, load_mnist_tensors
 from s7.core.model_size import count_macs, count_params
 from s7.core.pil_loader import dataloader
 from s7.core.target import TARGET_ACC
@@ -50,11 +50,11 @@ def time_training(step: dict, batches, n_batches, warmup, device) -> float:
     return sum(seen) / (time.perf_counter() - start)
 
 
-def recipe_run(params: dict, device, root, **options) -> SeededRun:
+def recipe_run(params: dict, device, loaders: Loaders, **options) -> SeededRun:
     """Notebook 6's run as the recipe path builds it (model, optimizer, schedule, weight average and, on
-    CUDA, its graph), seed 0: what the timed steps train."""
-    return SeededRun(Model6, notebook=NOTEBOOK, **{**notebook_recipe(params), "seed": 0}, data_root=root,
-                  device=str(device), **options)
+    CUDA, its graph), seed 0, on the benchmark's own loaders (the data loaded once): what the timed steps train."""
+    return SeededRun(Model6, notebook=NOTEBOOK, **{**notebook_recipe(params), "seed": 0}, loaders=loaders,
+                     device=str(device), **options)
 
 
 def step_of(run: SeededRun) -> dict:
@@ -95,7 +95,10 @@ def benchmark(quick: bool = False, train: bool = False, batches: int | None = No
 
     images, labels = load_mnist_tensors(True, data_root)
     test_x, test_y = load_mnist_tensors(False, data_root)
-    eager = step_of(recipe_run(params, device, data_root, cuda_graph=False))
+    fast = TensorLoader(images, labels, batch_size, shuffle=True, augment=augment, device=device, seed=0)
+    eval_loader = TensorLoader(test_x, test_y, EVAL_BATCH, device=device)
+    run_loaders = Loaders(fast, eval_loader, "test")
+    eager = step_of(recipe_run(params, device, run_loaders, cuda_graph=False))
     model = eager["model"]
     totals = {"params": count_params(model), "macs": count_macs(model)}
 
@@ -104,7 +107,7 @@ def benchmark(quick: bool = False, train: bool = False, batches: int | None = No
         "dataloader": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0),
         "dataloader_workers": dataloader(images, labels, batch_size, shuffle=True, augment=augment, seed=0,
                                          num_workers=workers, persistent_workers=True),
-        "fast": TensorLoader(images, labels, batch_size, shuffle=True, augment=augment, device=device, seed=0),
+        "fast": fast,
     }
     # the floor: the fast path's batches, made before the clock starts
     prepared = list(itertools.islice(endless(loaders["fast"]), n_batches + warmup))
@@ -112,7 +115,7 @@ def benchmark(quick: bool = False, train: bool = False, batches: int | None = No
     graphed = {}
     if device.type == "cuda":
         # one graph per variant, each over its own copy of the run (a graph binds to one model and optimizer)
-        graphed = {name: step_of(recipe_run(params, device, data_root, cudnn_autotune=autotune))
+        graphed = {name: step_of(recipe_run(params, device, run_loaders, cudnn_autotune=autotune))
                    for name, autotune in (("graphed", True), ("graphed_repeatable", False))}
         paths += list(graphed)
     results = {name: [] for name in paths}
@@ -125,7 +128,6 @@ def benchmark(quick: bool = False, train: bool = False, batches: int | None = No
             results[name].append(time_training(graphed_train, endless(loaders["fast"]), n_batches=n_batches,
                                                warmup=warmup, device=device))
 
-    eval_loader = TensorLoader(test_x, test_y, EVAL_BATCH, device=device)
     eval_runs = []
     for _ in range(repeats):
         sync(device)
